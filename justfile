@@ -1,0 +1,35 @@
+# onemrc recipes. `just` lists them.
+
+default:
+    @just --list
+
+# Build the daemon binary ./onemrcd.
+build:
+    go build -o onemrcd ./server
+
+# Run the daemon on :8080 (pass flags: just run -loops 4).
+run *FLAGS:
+    go run ./server {{FLAGS}}
+
+# The 1MRC challenge: 1,000,000 events over 1,000 connections against a fresh daemon.
+challenge *FLAGS:
+    go run ./benchmarks/challenge {{FLAGS}}
+
+# Every test, with the race detector (the README's test command).
+test:
+    go test -race ./...
+
+# Fuzz every target for SECONDS each (default 60).
+fuzz SECONDS="60":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    for pkg in $(go list ./...); do
+        for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
+            echo "== $pkg $target"
+            go test -run='^$' -fuzz="^${target}\$" -fuzztime={{SECONDS}}s "$pkg"
+        done
+    done
+
+# Every Go benchmark, short.
+bench:
+    go test -run='^$' -bench=. -benchmem -benchtime=200ms ./...

@@ -1,0 +1,40 @@
+//go:build !race
+
+package loop
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/onemrc/onemrc/store"
+)
+
+// The steady-state path from request bytes to response bytes allocates nothing: parse,
+// route, decode, record, publish, respond.
+func TestProcessAllocatesNothing(t *testing.T) {
+	p := NewPipeline(store.New(store.Options{}), Config{})
+	var c Conn
+	one := []byte(post(`{"userId":"user_12345","value":345}`))
+	var batch []byte
+	for range 16 {
+		batch = append(batch, one...)
+	}
+	stats := []byte(getStats)
+	for range 100 { // warm the tables and buffers
+		p.Process(&c, batch)
+		p.ResetOutput()
+	}
+	for name, in := range map[string][]byte{"one event": one, "16 pipelined": batch, "stats": stats} {
+		allocs := testing.AllocsPerRun(500, func() {
+			n, closeConn := p.Process(&c, in)
+			if n != len(in) || closeConn {
+				t.Fatal("request not consumed")
+			}
+			p.ResetOutput()
+		})
+		assert.Zero(t, allocs, name)
+	}
+	require.NotZero(t, p.store.Snapshot().TotalRequests)
+}

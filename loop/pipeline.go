@@ -1,0 +1,166 @@
+package loop
+
+import (
+	"net/http"
+
+	"github.com/onemrc/onemrc/httpparse"
+	"github.com/onemrc/onemrc/route"
+	"github.com/onemrc/onemrc/store"
+)
+
+// Config is what every pipeline of a server shares. The zero value serves the 1MRC API
+// with the parser's default limits.
+type Config struct {
+	Limits httpparse.Limits
+	// Routes is copied into each pipeline; the zero Table means route.Default().
+	Routes *route.Table
+	// MaxPendingOutput caps the response bytes queued for a connection that does not read
+	// them; past it the connection is closed. 0 means 4 MiB.
+	MaxPendingOutput int
+}
+
+func (c Config) maxPendingOutput() int {
+	if c.MaxPendingOutput > 0 {
+		return c.MaxPendingOutput
+	}
+	return 4 << 20
+}
+
+// Conn is the per-connection state a pipeline needs between reads. The zero value is a
+// fresh connection.
+type Conn struct {
+	// need is the number of buffered bytes below which parsing again cannot progress.
+	need int
+	// continued records that 100 Continue was sent for the request in progress.
+	continued bool
+	pipe      *Pipeline
+}
+
+// Pipeline is one event loop's request path: parse, route, decode, record, respond.
+// Everything in it belongs to its loop's goroutine; only its store shard publishes to
+// other goroutines, through Publish.
+type Pipeline struct {
+	cfg    Config
+	routes route.Table
+	store  *store.Store
+	shard  *store.Shard
+	req    httpparse.Request
+	dec    store.Decoder
+	ev     store.Event
+	tmpl   templates
+	out    []byte
+	stats  []byte
+}
+
+// NewPipeline makes the pipeline of one event loop, with its own shard of st.
+func NewPipeline(st *store.Store, cfg Config) *Pipeline {
+	p := &Pipeline{cfg: cfg, store: st, shard: st.NewShard()}
+	if cfg.Routes != nil {
+		p.routes = *cfg.Routes
+	} else {
+		p.routes = route.Default()
+	}
+	return p
+}
+
+// Output returns the responses appended by Process since the last ResetOutput. The bytes
+// belong to the pipeline: write them before the next Process.
+func (p *Pipeline) Output() []byte { return p.out }
+
+// ResetOutput empties the output, keeping its memory unless one huge batch inflated it.
+func (p *Pipeline) ResetOutput() {
+	if cap(p.out) > 1<<20 {
+		p.out = nil
+		return
+	}
+	p.out = p.out[:0]
+}
+
+// Process answers every complete request at the start of in, appending the responses to
+// the output, and reports how many bytes of in they occupied and whether the connection
+// must be closed once the output is written. A trailing partial request is left for the
+// next call. Every event it counted is published before it returns, so once the caller
+// writes the output, any /stats that starts afterwards includes them.
+func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
+	p.tmpl.refresh()
+	defer p.shard.Publish()
+	for consumed < len(in) {
+		n, err := httpparse.Parse(in[consumed:], &p.req, p.cfg.Limits)
+		if err != nil {
+			if err == httpparse.ErrNeedMore {
+				c.need = p.req.Need
+				if p.req.HeaderDone && p.req.ExpectContinue && !c.continued {
+					p.out = append(p.out, continueResponse...)
+					c.continued = true
+				}
+				return consumed, false
+			}
+			perr, ok := err.(*httpparse.Error)
+			if !ok {
+				panic("BUG: loop: parser returned an untyped error: " + err.Error())
+			}
+			// A framing error leaves no way to find the next request: answer and close
+			// (RFC 9112 §2.2, §6.3).
+			p.out = appendError(p.out, perr.Status, closeAfter, perr.Reason, "", false)
+			return consumed, true
+		}
+		consumed += n
+		c.need = 0
+		c.continued = false
+		mode := keepAlive11
+		switch {
+		case !p.req.KeepAlive:
+			mode = closeAfter
+		case p.req.Minor == 0:
+			mode = keepAlive10
+		}
+		p.serve(mode)
+		if mode == closeAfter {
+			// No request after one that closes the connection is processed (RFC 9112 §9.6).
+			return consumed, true
+		}
+	}
+	return consumed, false
+}
+
+// Need reports how many bytes must be buffered for c before Process can progress.
+func (c *Conn) Need() int { return c.need }
+
+// serve answers the request just parsed into p.req.
+func (p *Pipeline) serve(mode connMode) {
+	req := &p.req
+	head := req.Method == httpparse.MethodHead
+	h, allow := p.routes.Lookup(req.Method, req.Path)
+	switch h {
+	case route.Event:
+		if err := p.dec.Decode(req.Body, &p.ev); err != nil {
+			berr, ok := err.(*store.Error)
+			if !ok {
+				panic("BUG: loop: decoder returned an untyped error: " + err.Error())
+			}
+			p.out = appendError(p.out, http.StatusBadRequest, mode, berr.Reason, "", false)
+			return
+		}
+		p.shard.Record(&p.ev)
+		if mode == keepAlive11 {
+			p.out = append(p.out, p.tmpl.eventOK...)
+			return
+		}
+		p.out = appendHead(p.out, http.StatusOK, mode, "", 0, "")
+	case route.Stats:
+		// Events this loop recorded earlier in the batch were requested before this
+		// /stats: publish them so the snapshot includes them.
+		p.shard.Publish()
+		snap := p.store.Snapshot()
+		p.stats = store.AppendStats(p.stats[:0], &snap)
+		p.out = appendJSON(p.out, mode, p.stats, head)
+	case route.Health:
+		p.out = appendJSON(p.out, mode, healthBody, head)
+	case route.MethodNotAllowed:
+		p.out = appendError(p.out, http.StatusMethodNotAllowed, mode, "method not allowed", allow, head)
+	default:
+		p.out = appendError(p.out, http.StatusNotFound, mode, "not found", "", head)
+	}
+}
+
+var healthBody = []byte(`{"status":"ok"}`)

@@ -1,0 +1,61 @@
+package route
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/onemrc/onemrc/httpparse"
+)
+
+func TestDefaultTable(t *testing.T) {
+	table := Default()
+	cases := []struct {
+		method httpparse.Method
+		path   string
+		want   Handler
+		allow  string
+	}{
+		{httpparse.MethodPost, "/event", Event, ""},
+		{httpparse.MethodGet, "/stats", Stats, ""},
+		{httpparse.MethodHead, "/stats", Stats, ""},
+		{httpparse.MethodGet, "/health", Health, ""},
+		{httpparse.MethodHead, "/health", Health, ""},
+		{httpparse.MethodGet, "/event", MethodNotAllowed, "POST"},
+		{httpparse.MethodOther, "/event", MethodNotAllowed, "POST"},
+		{httpparse.MethodPost, "/stats", MethodNotAllowed, "GET, HEAD"},
+		{httpparse.MethodDelete, "/health", MethodNotAllowed, "GET, HEAD"},
+		{httpparse.MethodPost, "/events", NotFound, ""},
+		{httpparse.MethodPost, "/event/", NotFound, ""},
+		{httpparse.MethodPost, "/Event", NotFound, ""},
+		{httpparse.MethodGet, "/", NotFound, ""},
+		{httpparse.MethodGet, "", NotFound, ""},
+		{httpparse.MethodGet, "/statz", NotFound, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.method.String()+" "+tc.path, func(t *testing.T) {
+			h, allow := table.Lookup(tc.method, []byte(tc.path))
+			assert.Equal(t, tc.want, h)
+			assert.Equal(t, tc.allow, allow)
+		})
+	}
+}
+
+func TestZeroTableFindsNothing(t *testing.T) {
+	var table Table
+	h, allow := table.Lookup(httpparse.MethodGet, []byte("/stats"))
+	assert.Equal(t, NotFound, h)
+	assert.Empty(t, allow)
+}
+
+func TestDuplicatePathPanics(t *testing.T) {
+	require.Panics(t, func() {
+		New(Route{Path: "/a", Handler: Event}, Route{Path: "/a", Handler: Stats})
+	})
+}
+
+func TestHandlerString(t *testing.T) {
+	assert.Equal(t, "event", Event.String())
+	assert.Equal(t, "unknown", Handler(200).String())
+}

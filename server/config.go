@@ -1,0 +1,121 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/onemrc/onemrc/httpparse"
+)
+
+// config is everything the daemon can be told at startup.
+type config struct {
+	addr      string
+	adminAddr string
+	loops     int
+	reusePort bool
+	limits    httpparse.Limits
+	maxOutput int
+	version   bool
+}
+
+// envPrefix names the environment variable behind every flag: -max-body is
+// ONEMRC_MAX_BODY. A flag on the command line wins over its variable.
+const envPrefix = "ONEMRC_"
+
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parseConfig reads flags from args with defaults taken from the environment. Bad values
+// (in either place) are errors; flag.ErrHelp asks for the usage only.
+func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (config, error) {
+	cfg := config{}
+	fs := flag.NewFlagSet("onemrcd", flag.ContinueOnError)
+	fs.SetOutput(usageOut)
+	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address host:port")
+	fs.StringVar(&cfg.adminAddr, "admin-addr", "127.0.0.1:6060", "admin listener (pprof) host:port; empty disables it")
+	fs.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "event loops (default: number of CPUs)")
+	fs.BoolVar(&cfg.reusePort, "reuseport", false, "give each loop its own SO_REUSEPORT listener")
+	fs.IntVar(&cfg.limits.MaxBody, "max-body", 64<<10, "largest request body in bytes (413 beyond)")
+	fs.IntVar(&cfg.limits.MaxRequestLine, "max-request-line", 8<<10, "longest request line in bytes (414 beyond)")
+	fs.IntVar(&cfg.limits.MaxHeaderBytes, "max-header-bytes", 8<<10, "largest header section in bytes (431 beyond)")
+	fs.IntVar(&cfg.limits.MaxHeaders, "max-headers", 64, "most header fields in a request (431 beyond)")
+	fs.IntVar(&cfg.maxOutput, "max-pending-output", 4<<20, "response bytes queued for a client that does not read before it is closed")
+	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: onemrcd [flags]\n\nonemrcd serves the One Million Request Challenge API:\n"+
+			"POST /event, GET /stats, GET /health.\n\nEvery flag can also be set by the environment variable in brackets;\n"+
+			"a flag given on the command line wins.\n\n")
+		fs.VisitAll(func(f *flag.Flag) {
+			fmt.Fprintf(fs.Output(), "  -%s  [%s]\n    \t%s (default %q)\n", f.Name, envName(f.Name), f.Usage, f.DefValue)
+		})
+	}
+
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		v := getenv(envName(f.Name))
+		if v == "" || envErr != nil {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			envErr = fmt.Errorf("invalid value %q for %s: %v", v, envName(f.Name), err)
+		}
+	})
+	if envErr != nil {
+		return cfg, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return cfg, cfg.validate()
+}
+
+func (c config) validate() error {
+	_, port, err := net.SplitHostPort(c.addr)
+	if err != nil {
+		return fmt.Errorf("-addr %q: want host:port", c.addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("-addr %q: port must be a number from 0 to 65535", c.addr)
+	}
+	if c.adminAddr != "" {
+		if _, _, err := net.SplitHostPort(c.adminAddr); err != nil {
+			return fmt.Errorf("-admin-addr %q: want host:port or empty", c.adminAddr)
+		}
+	}
+	checks := []struct {
+		name     string
+		v, lo    int
+		unitHint string
+	}{
+		{"loops", c.loops, 1, ""},
+		{"max-body", c.limits.MaxBody, 64, " bytes"},
+		{"max-request-line", c.limits.MaxRequestLine, 64, " bytes"},
+		{"max-header-bytes", c.limits.MaxHeaderBytes, 64, " bytes"},
+		{"max-headers", c.limits.MaxHeaders, 4, ""},
+		{"max-pending-output", c.maxOutput, 4 << 10, " bytes"},
+	}
+	for _, ck := range checks {
+		if ck.v < ck.lo {
+			return fmt.Errorf("-%s %d: must be at least %d%s", ck.name, ck.v, ck.lo, ck.unitHint)
+		}
+	}
+	return nil
+}
+
+// exitCode maps a configuration error to the process exit status: 0 for -h, 2 otherwise.
+func exitCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}

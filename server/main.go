@@ -1,0 +1,148 @@
+// Command onemrcd is the onemrc daemon: the One Million Request Challenge API served by
+// gnet event loops, one request pipeline and one store shard per loop.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/onemrc/onemrc/loop"
+	"github.com/onemrc/onemrc/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = ""
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	cfg, err := parseConfig(args, os.Getenv, os.Stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(os.Stderr, "onemrcd: %v\nRun onemrcd -h for the flags.\n", err)
+		}
+		return exitCode(err)
+	}
+	if cfg.version {
+		fmt.Println("onemrcd", buildVersion())
+		return 0
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	adm, err := startAdmin(cfg.adminAddr, log)
+	if err != nil {
+		// Profiling is an aid, not the service: run without it rather than not at all.
+		log.Warn("admin listener disabled", "addr", cfg.adminAddr, "err", err)
+	}
+	defer adm.close()
+
+	st := store.New(store.Options{})
+	d := &daemon{
+		Server: loop.NewServer(st, loop.Config{Limits: cfg.limits, MaxPendingOutput: cfg.maxOutput}),
+		log:    log,
+		cfg:    cfg,
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	go d.stopOn(ctx)
+
+	err = gnet.Run(d, "tcp://"+cfg.addr,
+		gnet.WithMulticore(true),
+		gnet.WithNumEventLoop(cfg.loops),
+		gnet.WithReusePort(cfg.reusePort),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithTicker(true),
+		gnet.WithLogger(gnetLogger{log}),
+	)
+	if err != nil {
+		log.Error("onemrcd stopped", "err", err)
+		return 1
+	}
+	// OnShutdown runs before the loops stop: only now is every loop's last batch published.
+	snap := st.Snapshot()
+	log.Info("onemrcd stopped", "totalRequests", snap.TotalRequests, "uniqueUsers", snap.UniqueUsers,
+		"sum", snap.Sum(), "avg", snap.Avg())
+	return 0
+}
+
+// daemon adds the process's concerns (logging, shutdown) to the event handler.
+type daemon struct {
+	*loop.Server
+	log *slog.Logger
+	cfg config
+}
+
+func (d *daemon) OnBoot(e gnet.Engine) gnet.Action {
+	d.log.Info("onemrcd listening", "addr", d.cfg.addr, "loops", d.cfg.loops,
+		"reuseport", d.cfg.reusePort, "version", buildVersion())
+	return d.Server.OnBoot(e)
+}
+
+// stopOn stops the engine once ctx is done: gnet stops accepting, flushes what each
+// connection still owes, and closes it.
+func (d *daemon) stopOn(ctx context.Context) {
+	<-ctx.Done()
+	d.log.Info("onemrcd stopping", "open_connections", d.OpenConnections())
+	for {
+		if e, ok := d.Engine(); ok {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := e.Stop(sctx); err != nil {
+				d.log.Error("stop", "err", err)
+			}
+			return
+		}
+		// A signal that arrives before the engine booted waits for it.
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			v += "+" + s.Value[:12]
+		}
+	}
+	return v
+}
+
+// gnetLogger sends gnet's own log lines to the daemon's slog logger.
+type gnetLogger struct{ l *slog.Logger }
+
+func (g gnetLogger) Debugf(format string, args ...any) {
+	g.l.Debug(fmt.Sprintf(format, args...), "component", "gnet")
+}
+func (g gnetLogger) Infof(format string, args ...any) {
+	g.l.Debug(fmt.Sprintf(format, args...), "component", "gnet")
+}
+func (g gnetLogger) Warnf(format string, args ...any) {
+	g.l.Warn(fmt.Sprintf(format, args...), "component", "gnet")
+}
+func (g gnetLogger) Errorf(format string, args ...any) {
+	g.l.Error(fmt.Sprintf(format, args...), "component", "gnet")
+}
+func (g gnetLogger) Fatalf(format string, args ...any) {
+	g.l.Error(fmt.Sprintf(format, args...), "component", "gnet")
+	os.Exit(1)
+}
