@@ -1,6 +1,10 @@
 package loop
 
 import (
+	"sync/atomic"
+
+	"github.com/panjf2000/gnet/v2"
+
 	"net/http"
 
 	"github.com/onemrc/onemrc/httpparse"
@@ -17,6 +21,9 @@ type Config struct {
 	// MaxPendingOutput caps the response bytes queued for a connection that does not read
 	// them; past it the connection is closed. 0 means 4 MiB.
 	MaxPendingOutput int
+	// MaxConns caps open connections; one more is answered 503 and closed. 0: no cap.
+	MaxConns int
+	Timeouts Timeouts
 }
 
 func (c Config) maxPendingOutput() int {
@@ -33,7 +40,17 @@ type Conn struct {
 	need int
 	// continued records that 100 Continue was sent for the request in progress.
 	continued bool
-	pipe      *Pipeline
+	// closing is set once the server decided to close the connection.
+	closing bool
+
+	// Coarse-clock stamps (see clock.go) for the timeouts: the last read, the first
+	// byte of the request in progress (0: none in progress) and the end of its header
+	// section (0: not reached).
+	lastActive, requestSince, bodySince int64
+
+	pipe *Pipeline
+	gc   gnet.Conn
+	idx  int // position in pipe.conns
 }
 
 // Pipeline is one event loop's request path: parse, route, decode, record, respond.
@@ -50,11 +67,22 @@ type Pipeline struct {
 	tmpl   templates
 	out    []byte
 	stats  []byte
+
+	// The loop's connections, for the timeout sweep; only the loop goroutine touches them.
+	timeouts   Timeouts
+	conns      []*Conn
+	sweepOut   []byte
+	timedOut   uint64 // connections answered 408
+	idleClosed uint64 // idle connections closed
+
+	el          gnet.EventLoop
+	sweepQueued atomic.Bool // a sweep is queued on el and has not run yet
+	lastSweep   int64       // coarse time of the last queued sweep; ticker goroutine only
 }
 
 // NewPipeline makes the pipeline of one event loop, with its own shard of st.
 func NewPipeline(st *store.Store, cfg Config) *Pipeline {
-	p := &Pipeline{cfg: cfg, store: st, shard: st.NewShard()}
+	p := &Pipeline{cfg: cfg, store: st, shard: st.NewShard(), timeouts: cfg.Timeouts.withDefaults()}
 	if cfg.Routes != nil {
 		p.routes = *cfg.Routes
 	} else {
@@ -125,6 +153,23 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 
 // Need reports how many bytes must be buffered for c before Process can progress.
 func (c *Conn) Need() int { return c.need }
+
+// attach adds c to the connections the pipeline sweeps.
+func (p *Pipeline) attach(c *Conn) {
+	c.pipe = p
+	c.idx = len(p.conns)
+	p.conns = append(p.conns, c)
+}
+
+// detach removes c; the last connection takes its place.
+func (p *Pipeline) detach(c *Conn) {
+	last := p.conns[len(p.conns)-1]
+	p.conns[c.idx] = last
+	last.idx = c.idx
+	p.conns[len(p.conns)-1] = nil
+	p.conns = p.conns[:len(p.conns)-1]
+	c.pipe = nil
+}
 
 // serve answers the request just parsed into p.req.
 func (p *Pipeline) serve(mode connMode) {

@@ -9,6 +9,8 @@
 package loop
 
 import (
+	"context"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,8 +30,11 @@ type Server struct {
 	mu        sync.Mutex
 	pipelines map[gnet.EventLoop]*Pipeline
 
-	engine atomic.Pointer[gnet.Engine]
-	open   atomic.Int64
+	engine   atomic.Pointer[gnet.Engine]
+	open     atomic.Int64
+	rejected atomic.Int64 // connections refused by MaxConns
+
+	lastDate int64 // second of the last Date refresh; ticker goroutine only
 }
 
 // NewServer makes the handler; pass it to gnet.Run.
@@ -58,31 +63,41 @@ func (s *Server) OnBoot(e gnet.Engine) gnet.Action {
 	return gnet.None
 }
 
-// OnOpen binds the connection to its loop's pipeline.
+// OnOpen binds the connection to its loop's pipeline, or refuses it past MaxConns.
 func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
+	if n := s.open.Add(1); s.cfg.MaxConns > 0 && n > int64(s.cfg.MaxConns) {
+		s.rejected.Add(1)
+		// Served connections keep their slots; the newcomer learns why it is turned away.
+		return appendError(nil, http.StatusServiceUnavailable, closeAfter, "too many connections", "", false), gnet.Close
+	}
 	el := c.EventLoop()
 	s.mu.Lock()
 	p := s.pipelines[el]
 	if p == nil {
 		p = NewPipeline(s.store, s.cfg)
+		p.el = el
 		s.pipelines[el] = p
 	}
 	s.mu.Unlock()
-	c.SetContext(&Conn{pipe: p})
-	s.open.Add(1)
+	cs := &Conn{gc: c, lastActive: coarseNow.Load()}
+	p.attach(cs)
+	c.SetContext(cs)
 	return nil, gnet.None
 }
 
-// OnClose forgets the connection.
+// OnClose releases the connection's slot.
 func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 	s.open.Add(-1)
+	if cs, _ := c.Context().(*Conn); cs != nil && cs.pipe != nil {
+		cs.pipe.detach(cs)
+	}
 	return gnet.None
 }
 
 // OnTraffic serves every complete request buffered on c.
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	cs, _ := c.Context().(*Conn)
-	if cs == nil {
+	if cs == nil || cs.closing {
 		return gnet.Close
 	}
 	if c.OutboundBuffered() > s.cfg.maxPendingOutput() {
@@ -90,6 +105,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	if c.InboundBuffered() < cs.need {
+		cs.lastActive = coarseNow.Load()
 		return gnet.None
 	}
 	in, err := c.Peek(-1)
@@ -98,6 +114,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	}
 	p := cs.pipe
 	consumed, closeConn := p.Process(cs, in)
+	cs.track(coarseNow.Load(), consumed < len(in), p.req.HeaderDone)
 	if out := p.Output(); len(out) > 0 {
 		_, _ = c.Write(out)
 		p.ResetOutput()
@@ -113,8 +130,30 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	return gnet.None
 }
 
-// OnTick refreshes the Date field once a second.
+// OnTick runs on gnet's ticker goroutine: it advances the coarse clock, refreshes the Date
+// field each second and queues a timeout sweep on every loop that is due one. It never
+// touches a pipeline's connections itself.
 func (s *Server) OnTick() (time.Duration, gnet.Action) {
-	refreshDate(time.Now())
-	return time.Second, gnet.None
+	wall := time.Now()
+	now := advanceClock(wall)
+	if sec := wall.Unix(); sec != s.lastDate {
+		s.lastDate = sec
+		refreshDate(wall)
+	}
+	s.mu.Lock()
+	for _, p := range s.pipelines {
+		if now-p.lastSweep < int64(p.timeouts.sweepEvery()) || p.sweepQueued.Load() {
+			continue
+		}
+		p.lastSweep = now
+		p.sweepQueued.Store(true)
+		if err := p.el.Execute(context.Background(), p); err != nil {
+			p.sweepQueued.Store(false) // the engine is stopping
+		}
+	}
+	s.mu.Unlock()
+	return tickInterval, gnet.None
 }
+
+// Rejected is the number of connections refused because MaxConns were open.
+func (s *Server) Rejected() int64 { return s.rejected.Load() }

@@ -9,8 +9,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/onemrc/onemrc/httpparse"
+	"github.com/onemrc/onemrc/loop"
 )
 
 // config is everything the daemon can be told at startup.
@@ -21,6 +23,8 @@ type config struct {
 	reusePort bool
 	limits    httpparse.Limits
 	maxOutput int
+	maxConns  int
+	timeouts  loop.Timeouts
 	version   bool
 }
 
@@ -47,6 +51,10 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	fs.IntVar(&cfg.limits.MaxHeaderBytes, "max-header-bytes", 8<<10, "largest header section in bytes (431 beyond)")
 	fs.IntVar(&cfg.limits.MaxHeaders, "max-headers", 64, "most header fields in a request (431 beyond)")
 	fs.IntVar(&cfg.maxOutput, "max-pending-output", 4<<20, "response bytes queued for a client that does not read before it is closed")
+	fs.IntVar(&cfg.maxConns, "max-conns", 100_000, "most open connections; one more is answered 503 and closed (0: no cap)")
+	fs.DurationVar(&cfg.timeouts.Header, "header-timeout", loop.DefaultHeaderTimeout, "time from a request's first byte to the end of its headers (408 beyond)")
+	fs.DurationVar(&cfg.timeouts.Body, "body-timeout", loop.DefaultBodyTimeout, "time from the end of the headers to the end of the body (408 beyond)")
+	fs.DurationVar(&cfg.timeouts.Idle, "idle-timeout", loop.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: onemrcd [flags]\n\nonemrcd serves the One Million Request Challenge API:\n"+
@@ -103,6 +111,14 @@ func (c config) validate() error {
 		{"max-header-bytes", c.limits.MaxHeaderBytes, 64, " bytes"},
 		{"max-headers", c.limits.MaxHeaders, 4, ""},
 		{"max-pending-output", c.maxOutput, 4 << 10, " bytes"},
+	}
+	if c.maxConns < 0 {
+		return fmt.Errorf("-max-conns %d: must be 0 (no cap) or more", c.maxConns)
+	}
+	for name, d := range map[string]time.Duration{"header-timeout": c.timeouts.Header, "body-timeout": c.timeouts.Body, "idle-timeout": c.timeouts.Idle} {
+		if d < 100*time.Millisecond {
+			return fmt.Errorf("-%s %v: must be at least 100ms", name, d)
+		}
 	}
 	for _, ck := range checks {
 		if ck.v < ck.lo {

@@ -178,4 +178,3 @@ func requireOnlyOK(t *testing.T, codes []int) {
 		require.Equal(t, 200, c, "response %d", i)
 	}
 }
-

@@ -50,9 +50,14 @@ func run(args []string) int {
 
 	st := store.New(store.Options{})
 	d := &daemon{
-		Server: loop.NewServer(st, loop.Config{Limits: cfg.limits, MaxPendingOutput: cfg.maxOutput}),
-		log:    log,
-		cfg:    cfg,
+		Server: loop.NewServer(st, loop.Config{
+			Limits:           cfg.limits,
+			MaxPendingOutput: cfg.maxOutput,
+			MaxConns:         cfg.maxConns,
+			Timeouts:         cfg.timeouts,
+		}),
+		log: log,
+		cfg: cfg,
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

@@ -1,0 +1,129 @@
+package loop
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Timeouts bound how long a connection may hold a slot without progress. gnet has no read
+// deadlines, so each pipeline sweeps its own connections, on its own loop goroutine, a few
+// times per shortest timeout. A zero field takes its default; a negative one disables it.
+type Timeouts struct {
+	// Header is the time from a request's first byte to the end of its header section;
+	// past it the client is answered 408 and closed (a slowloris sends a byte a second).
+	Header time.Duration
+	// Body is the time from the end of the header section to the end of the body.
+	Body time.Duration
+	// Idle is how long a keep-alive connection may sit with no request in progress before
+	// it is closed without an answer (RFC 9112 §9.8 allows this at any time).
+	Idle time.Duration
+}
+
+// Default timeouts.
+const (
+	DefaultHeaderTimeout = 10 * time.Second
+	DefaultBodyTimeout   = 10 * time.Second
+	DefaultIdleTimeout   = 60 * time.Second
+)
+
+func (t Timeouts) withDefaults() Timeouts {
+	pick := func(v, def time.Duration) time.Duration {
+		if v == 0 {
+			return def
+		}
+		return v
+	}
+	return Timeouts{
+		Header: pick(t.Header, DefaultHeaderTimeout),
+		Body:   pick(t.Body, DefaultBodyTimeout),
+		Idle:   pick(t.Idle, DefaultIdleTimeout),
+	}
+}
+
+// sweepEvery is how often a pipeline looks for expired connections: a quarter of the
+// shortest enabled timeout, between one tick and one second.
+func (t Timeouts) sweepEvery() time.Duration {
+	every := time.Second
+	for _, d := range []time.Duration{t.Header, t.Body, t.Idle} {
+		if d > 0 && d/4 < every {
+			every = d / 4
+		}
+	}
+	return max(every, tickInterval)
+}
+
+// expiry says what a sweep does with one connection.
+type expiry uint8
+
+const (
+	alive         expiry = iota
+	expiredHeader        // 408, then close
+	expiredBody          // 408, then close
+	expiredIdle          // close silently
+)
+
+// check classifies c at time now (nanoseconds on the coarse clock).
+func (t Timeouts) check(c *Conn, now int64) expiry {
+	switch {
+	case c.requestSince == 0:
+		if t.Idle > 0 && now-c.lastActive > int64(t.Idle) {
+			return expiredIdle
+		}
+	case c.bodySince == 0:
+		if t.Header > 0 && now-c.requestSince > int64(t.Header) {
+			return expiredHeader
+		}
+	default:
+		if t.Body > 0 && now-c.bodySince > int64(t.Body) {
+			return expiredBody
+		}
+	}
+	return alive
+}
+
+// track stamps c after Process consumed some of its input. partial reports that
+// bytes of an unfinished request remain buffered; headerDone that its header section was
+// complete.
+func (c *Conn) track(now int64, partial, headerDone bool) {
+	c.lastActive = now
+	if !partial {
+		c.requestSince, c.bodySince = 0, 0
+		return
+	}
+	if c.requestSince == 0 {
+		c.requestSince = now
+	}
+	if headerDone && c.bodySince == 0 {
+		c.bodySince = now
+	}
+}
+
+// Run is the sweep. It runs on the pipeline's loop goroutine (the server schedules it with
+// EventLoop.Execute) and answers and closes every connection whose timeout ran out.
+func (p *Pipeline) Run(context.Context) error {
+	now := coarseNow.Load()
+	for i := 0; i < len(p.conns); i++ {
+		c := p.conns[i]
+		exp := p.timeouts.check(c, now)
+		if exp == alive || c.closing {
+			continue
+		}
+		c.closing = true
+		if exp != expiredIdle {
+			reason := "request header timeout"
+			if exp == expiredBody {
+				reason = "request body timeout"
+			}
+			p.sweepOut = appendError(p.sweepOut[:0], http.StatusRequestTimeout, closeAfter, reason, "", false)
+			_, _ = c.gc.Write(p.sweepOut)
+			p.timedOut++
+		} else {
+			p.idleClosed++
+		}
+		// Close is queued on this loop and runs after the sweep; OnClose then drops c.
+		_ = c.gc.Close()
+	}
+	p.sweepQueued.Store(false)
+	return nil
+}
