@@ -47,6 +47,11 @@ type Conn struct {
 	// byte of the request in progress (0: none in progress) and the end of its header
 	// section (0: not reached).
 	lastActive, requestSince, bodySince int64
+	// requestStartFine is the monotonic time of the read that brought the first byte of
+	// the request in progress (0: none), for http_request_duration_seconds.
+	requestStartFine int64
+	// leftover is how many bytes were buffered after the last Process, to count bytes in.
+	leftover int
 
 	pipe *Pipeline
 	gc   gnet.Conn
@@ -69,11 +74,12 @@ type Pipeline struct {
 	stats  []byte
 
 	// The loop's connections, for the timeout sweep; only the loop goroutine touches them.
-	timeouts   Timeouts
-	conns      []*Conn
-	sweepOut   []byte
-	timedOut   uint64 // connections answered 408
-	idleClosed uint64 // idle connections closed
+	timeouts Timeouts
+	conns    []*Conn
+	sweepOut []byte
+
+	metrics loopMetrics
+	id      int // creation order, the "loop" label of per-loop metrics
 
 	el          gnet.EventLoop
 	sweepQueued atomic.Bool // a sweep is queued on el and has not run yet
@@ -111,7 +117,33 @@ func (p *Pipeline) ResetOutput() {
 // writes the output, any /stats that starts afterwards includes them.
 func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 	p.tmpl.refresh()
-	defer p.shard.Publish()
+	start := monotonic()
+	// The first request may have begun in an earlier read; the rest began in this one.
+	firstStart := start
+	if c.requestStartFine != 0 {
+		firstStart = c.requestStartFine
+	}
+	answered := uint64(0)
+	outBefore := len(p.out)
+	defer func() {
+		end := monotonic()
+		if answered > 0 {
+			p.metrics.observe(end-firstStart, 1)
+			if answered > 1 {
+				p.metrics.observe(end-start, answered-1)
+			}
+		}
+		c.requestStartFine = 0
+		if consumed < len(in) && !closeConn {
+			c.requestStartFine = start
+			if answered == 0 {
+				c.requestStartFine = firstStart
+			}
+		}
+		p.metrics.add(offBytesOut, uint64(len(p.out)-outBefore))
+		p.shard.Publish()
+		p.metrics.publish()
+	}()
 	for consumed < len(in) {
 		n, err := httpparse.Parse(in[consumed:], &p.req, p.cfg.Limits)
 		if err != nil {
@@ -130,6 +162,9 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 			// A framing error leaves no way to find the next request: answer and close
 			// (RFC 9112 §2.2, §6.3).
 			p.out = appendError(p.out, perr.Status, closeAfter, perr.Reason, "", false)
+			p.metrics.add(offFrameErrors+framingErrorIndex(perr), 1)
+			p.metrics.request(3, 3, statusIndex(perr.Status))
+			answered++
 			return consumed, true
 		}
 		consumed += n
@@ -143,6 +178,7 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 			mode = keepAlive10
 		}
 		p.serve(mode)
+		answered++
 		if mode == closeAfter {
 			// No request after one that closes the connection is processed (RFC 9112 §9.6).
 			return consumed, true
@@ -168,14 +204,19 @@ func (p *Pipeline) detach(c *Conn) {
 	last.idx = c.idx
 	p.conns[len(p.conns)-1] = nil
 	p.conns = p.conns[:len(p.conns)-1]
+	if c.requestSince != 0 {
+		c.setInFlight(-1)
+		c.requestSince = 0
+	}
 	c.pipe = nil
 }
 
-// serve answers the request just parsed into p.req.
+// serve answers the request just parsed into p.req and counts it.
 func (p *Pipeline) serve(mode connMode) {
 	req := &p.req
 	head := req.Method == httpparse.MethodHead
 	h, allow := p.routes.Lookup(req.Method, req.Path)
+	status := http.StatusOK
 	switch h {
 	case route.Event:
 		if err := p.dec.Decode(req.Body, &p.ev); err != nil {
@@ -183,15 +224,17 @@ func (p *Pipeline) serve(mode connMode) {
 			if !ok {
 				panic("BUG: loop: decoder returned an untyped error: " + err.Error())
 			}
-			p.out = appendError(p.out, http.StatusBadRequest, mode, berr.Reason, "", false)
-			return
+			status = http.StatusBadRequest
+			p.out = appendError(p.out, status, mode, berr.Reason, "", false)
+			p.metrics.add(offBodyErrors+bodyErrorIndex(berr), 1)
+			break
 		}
 		p.shard.Record(&p.ev)
 		if mode == keepAlive11 {
 			p.out = append(p.out, p.tmpl.eventOK...)
-			return
+		} else {
+			p.out = appendHead(p.out, status, mode, "", 0, "")
 		}
-		p.out = appendHead(p.out, http.StatusOK, mode, "", 0, "")
 	case route.Stats:
 		// Events this loop recorded earlier in the batch were requested before this
 		// /stats: publish them so the snapshot includes them.
@@ -202,10 +245,13 @@ func (p *Pipeline) serve(mode connMode) {
 	case route.Health:
 		p.out = appendJSON(p.out, mode, healthBody, head)
 	case route.MethodNotAllowed:
-		p.out = appendError(p.out, http.StatusMethodNotAllowed, mode, "method not allowed", allow, head)
+		status = http.StatusMethodNotAllowed
+		p.out = appendError(p.out, status, mode, "method not allowed", allow, head)
 	default:
-		p.out = appendError(p.out, http.StatusNotFound, mode, "not found", "", head)
+		status = http.StatusNotFound
+		p.out = appendError(p.out, status, mode, "not found", "", head)
 	}
+	p.metrics.request(methodIndex(req.Method), endpointIndex(h, req.Path), statusIndex(status))
 }
 
 var healthBody = []byte(`{"status":"ok"}`)

@@ -29,6 +29,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	pipelines map[gnet.EventLoop]*Pipeline
+	order     []*Pipeline // pipelines in creation order
 
 	engine   atomic.Pointer[gnet.Engine]
 	open     atomic.Int64
@@ -76,7 +77,9 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if p == nil {
 		p = NewPipeline(s.store, s.cfg)
 		p.el = el
+		p.id = len(s.order)
 		s.pipelines[el] = p
+		s.order = append(s.order, p)
 	}
 	s.mu.Unlock()
 	cs := &Conn{gc: c, lastActive: coarseNow.Load()}
@@ -104,7 +107,11 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		// The client sends requests but does not read the answers: stop paying for it.
 		return gnet.Close
 	}
-	if c.InboundBuffered() < cs.need {
+	p := cs.pipe
+	if buffered := c.InboundBuffered(); buffered < cs.need {
+		// A trickled body: nothing to parse until Need bytes are here.
+		p.metrics.add(offBytesIn, uint64(buffered-cs.leftover))
+		cs.leftover = buffered
 		cs.lastActive = coarseNow.Load()
 		return gnet.None
 	}
@@ -112,8 +119,9 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	if err != nil || len(in) == 0 {
 		return gnet.None
 	}
-	p := cs.pipe
+	p.metrics.add(offBytesIn, uint64(len(in)-cs.leftover))
 	consumed, closeConn := p.Process(cs, in)
+	cs.leftover = len(in) - consumed
 	cs.track(coarseNow.Load(), consumed < len(in), p.req.HeaderDone)
 	if out := p.Output(); len(out) > 0 {
 		_, _ = c.Write(out)

@@ -88,11 +88,15 @@ func (t Timeouts) check(c *Conn, now int64) expiry {
 func (c *Conn) track(now int64, partial, headerDone bool) {
 	c.lastActive = now
 	if !partial {
+		if c.requestSince != 0 {
+			c.setInFlight(-1)
+		}
 		c.requestSince, c.bodySince = 0, 0
 		return
 	}
 	if c.requestSince == 0 {
 		c.requestSince = now
+		c.setInFlight(+1)
 	}
 	if headerDone && c.bodySince == 0 {
 		c.bodySince = now
@@ -117,13 +121,31 @@ func (p *Pipeline) Run(context.Context) error {
 			}
 			p.sweepOut = appendError(p.sweepOut[:0], http.StatusRequestTimeout, closeAfter, reason, "", false)
 			_, _ = c.gc.Write(p.sweepOut)
-			p.timedOut++
+			p.metrics.add(offBytesOut, uint64(len(p.sweepOut)))
+			p.metrics.request(3, 3, statusIndex(http.StatusRequestTimeout))
+			if exp == expiredBody {
+				p.metrics.add(offBodyTO, 1)
+			} else {
+				p.metrics.add(offHeaderTO, 1)
+			}
 		} else {
-			p.idleClosed++
+			p.metrics.add(offIdleClosed, 1)
 		}
 		// Close is queued on this loop and runs after the sweep; OnClose then drops c.
 		_ = c.gc.Close()
 	}
+	p.metrics.publish()
 	p.sweepQueued.Store(false)
 	return nil
+}
+
+// setInFlight moves the loop's count of requests in progress (bytes buffered, no answer
+// yet). It changes only when a request spans reads, so it is published at once.
+func (c *Conn) setInFlight(delta int64) {
+	if c.pipe == nil {
+		return
+	}
+	m := &c.pipe.metrics
+	m.inFlight += delta
+	m.pubInFlight.Store(m.inFlight)
 }

@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// admin is the operator's listener: profiling today, metrics later. It is plain net/http
+// admin is the operator's listener: Prometheus metrics and profiling. It is plain net/http
 // on its own goroutines, off the request path, and listens on loopback unless told
 // otherwise because pprof exposes the process's internals.
 type admin struct {
@@ -18,8 +21,9 @@ type admin struct {
 	ln  net.Listener
 }
 
-func newAdminMux() *http.ServeMux {
+func newAdminMux(reg *prometheus.Registry) *http.ServeMux {
 	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -29,7 +33,7 @@ func newAdminMux() *http.ServeMux {
 }
 
 // startAdmin listens on addr; an empty addr disables the admin listener.
-func startAdmin(addr string, log *slog.Logger) (*admin, error) {
+func startAdmin(addr string, reg *prometheus.Registry, log *slog.Logger) (*admin, error) {
 	if addr == "" {
 		return nil, nil
 	}
@@ -37,13 +41,13 @@ func startAdmin(addr string, log *slog.Logger) (*admin, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &admin{ln: ln, srv: &http.Server{Handler: newAdminMux(), ReadHeaderTimeout: 10 * time.Second}}
+	a := &admin{ln: ln, srv: &http.Server{Handler: newAdminMux(reg), ReadHeaderTimeout: 10 * time.Second}}
 	go func() {
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("admin listener", "err", err)
 		}
 	}()
-	log.Info("admin listening", "addr", ln.Addr().String(), "endpoints", "/debug/pprof/")
+	log.Info("admin listening", "addr", ln.Addr().String(), "endpoints", "/metrics /debug/pprof/")
 	return a, nil
 }
 

@@ -41,13 +41,6 @@ func run(args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	adm, err := startAdmin(cfg.adminAddr, log)
-	if err != nil {
-		// Profiling is an aid, not the service: run without it rather than not at all.
-		log.Warn("admin listener disabled", "addr", cfg.adminAddr, "err", err)
-	}
-	defer adm.close()
-
 	st := store.New(store.Options{})
 	d := &daemon{
 		Server: loop.NewServer(st, loop.Config{
@@ -59,6 +52,13 @@ func run(args []string) int {
 		log: log,
 		cfg: cfg,
 	}
+
+	adm, err := startAdmin(cfg.adminAddr, newRegistry(d.Server, st), log)
+	if err != nil {
+		// The admin listener is an aid, not the service: run without it rather than not at all.
+		log.Warn("admin listener disabled", "addr", cfg.adminAddr, "err", err)
+	}
+	defer adm.close()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -1,0 +1,147 @@
+package loop
+
+import (
+	"context"
+	"io"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// fakeLoop is a gnet.EventLoop whose goroutine is the test's: Execute runs the runnable at
+// once, as the loop would on its next turn. The embedded interface is nil, so any other
+// method panics and the test learns that the server started to depend on it.
+type fakeLoop struct {
+	gnet.EventLoop
+	executed int
+}
+
+func (l *fakeLoop) Execute(ctx context.Context, r gnet.Runnable) error {
+	l.executed++
+	return r.Run(ctx)
+}
+
+// fakeConn models the parts of a gnet v2.9.7 TCP conn (connection_unix.go) that Server
+// uses, on one goroutine:
+//
+//   - bytes a read delivers stay buffered until Discard drops them; Peek(n) returns the
+//     first n buffered bytes, all of them for n <= 0, and io.ErrShortBuffer when fewer
+//     than n are buffered;
+//   - Discard(n) drops n bytes, and everything when n <= 0 or n >= InboundBuffered;
+//   - a Peek view lives only until the callback returns (gnet's loop buffer is reused by
+//     the next read of any connection): the fake hands out a copy and poisons it after
+//     every callback, so a view kept too long reads garbage;
+//   - Close only queues the close: OnClose runs after the current callback (deliver and
+//     sweep do that);
+//   - with unread set the peer reads nothing, so every written byte stays pending in
+//     OutboundBuffered.
+//
+// The embedded gnet.Conn is nil: an unmodelled method panics.
+type fakeConn struct {
+	gnet.Conn
+
+	loop    *fakeLoop
+	ctx     any
+	inbound []byte // delivered and not discarded
+	view    []byte // backing array of the last Peek, poisoned after each callback
+	out     []byte // every byte written, in order
+	unread  bool
+
+	closeQueued bool // Close was called
+	closed      bool // OnClose ran; nothing may be written afterwards
+	lateWrites  int  // Write calls after OnClose
+	traffic     int  // OnTraffic calls
+}
+
+func newFakeConn(l *fakeLoop) *fakeConn { return &fakeConn{loop: l} }
+
+func (c *fakeConn) Context() any              { return c.ctx }
+func (c *fakeConn) SetContext(ctx any)        { c.ctx = ctx }
+func (c *fakeConn) EventLoop() gnet.EventLoop { return c.loop }
+func (c *fakeConn) InboundBuffered() int      { return len(c.inbound) }
+
+func (c *fakeConn) OutboundBuffered() int {
+	if c.unread {
+		return len(c.out)
+	}
+	return 0
+}
+
+func (c *fakeConn) Peek(n int) ([]byte, error) {
+	if n > len(c.inbound) {
+		return nil, io.ErrShortBuffer
+	}
+	if n <= 0 {
+		n = len(c.inbound)
+	}
+	c.view = append(c.view[:0], c.inbound[:n]...)
+	return c.view, nil
+}
+
+func (c *fakeConn) Discard(n int) (int, error) {
+	total := len(c.inbound)
+	if n <= 0 || n >= total {
+		c.inbound = c.inbound[:0]
+		return total, nil
+	}
+	c.inbound = append(c.inbound[:0], c.inbound[n:]...)
+	return n, nil
+}
+
+func (c *fakeConn) Write(p []byte) (int, error) {
+	if c.closed {
+		c.lateWrites++
+	}
+	c.out = append(c.out, p...)
+	return len(p), nil
+}
+
+func (c *fakeConn) Close() error {
+	c.closeQueued = true
+	return nil
+}
+
+// poison overwrites the last Peek view, as gnet's next read into the loop buffer would.
+func (c *fakeConn) poison() {
+	for i := range c.view {
+		c.view[i] = 0xEE
+	}
+}
+
+// open runs OnOpen as gnet does on accept and reports whether the connection stays open.
+func (c *fakeConn) open(s *Server) bool {
+	out, action := s.OnOpen(c)
+	if len(out) > 0 {
+		_, _ = c.Write(out)
+	}
+	if action == gnet.Close || c.closeQueued {
+		c.finish(s)
+		return false
+	}
+	return true
+}
+
+// deliver is one read of b (non-empty, as gnet never reports an empty read) and reports
+// whether the connection stays open.
+func (c *fakeConn) deliver(s *Server, b []byte) bool {
+	if c.closed {
+		panic("BUG: fakeConn: read delivered after close")
+	}
+	c.inbound = append(c.inbound, b...)
+	c.traffic++
+	action := s.OnTraffic(c)
+	c.poison()
+	if action == gnet.Close || c.closeQueued {
+		c.finish(s)
+		return false
+	}
+	return true
+}
+
+// finish runs OnClose once, as gnet's loop does after a Close action or a queued Close.
+func (c *fakeConn) finish(s *Server) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	s.OnClose(c, nil)
+}

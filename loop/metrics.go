@@ -1,0 +1,273 @@
+package loop
+
+import (
+	"math/bits"
+	"strings"
+	"sync/atomic"
+
+	"github.com/onemrc/onemrc/httpparse"
+	"github.com/onemrc/onemrc/route"
+	"github.com/onemrc/onemrc/store"
+)
+
+// A pipeline counts what /metrics reports in plain loop-local counters and publishes the
+// ones a batch touched with one atomic store each, at the same point it publishes its
+// store shard. No request touches memory another loop writes; the scraper sums the
+// published copies of every loop.
+
+// Label values of http_requests_total.
+var (
+	metricMethods   = [...]string{"GET", "HEAD", "POST", "other"}
+	metricEndpoints = [...]string{"/event", "/stats", "/health", "other"}
+	metricStatuses  = [...]int{200, 400, 404, 405, 408, 413, 414, 417, 431, 501, 503, 505}
+)
+
+// DurationBuckets are the upper bounds, in seconds, of http_request_duration_seconds.
+var DurationBuckets = [...]float64{
+	0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005,
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+}
+
+// knownBodyErrors and knownFramingErrors name the label of each sentinel; anything else
+// is "other".
+var (
+	knownBodyErrors = []*store.Error{
+		store.ErrMalformedJSON, store.ErrNotObject, store.ErrTrailingData, store.ErrTooDeep,
+		store.ErrMissingUserID, store.ErrUserIDNotString, store.ErrEmptyUserID, store.ErrUserIDTooLong,
+		store.ErrMissingValue, store.ErrValueNotNumber, store.ErrValueOutOfRange, store.ErrDuplicateMember,
+	}
+	knownFramingErrors = []*httpparse.Error{
+		httpparse.ErrBadRequestLine, httpparse.ErrBadMethod, httpparse.ErrBadTarget, httpparse.ErrBadVersion,
+		httpparse.ErrVersionNotSupported, httpparse.ErrRequestLineTooLong, httpparse.ErrHeadersTooLarge,
+		httpparse.ErrBadHeader, httpparse.ErrObsFold, httpparse.ErrBadLineEnding, httpparse.ErrMissingHost,
+		httpparse.ErrDuplicateHost, httpparse.ErrBadContentLength, httpparse.ErrDuplicateContentLength,
+		httpparse.ErrContentLengthWithTransferEncoding, httpparse.ErrBadTransferEncoding,
+		httpparse.ErrUnsupportedTransferEncoding, httpparse.ErrBadChunk, httpparse.ErrBodyTooLarge,
+		httpparse.ErrExpectationFailed,
+	}
+)
+
+// Counter layout: one flat array, so publishing is a loop over set dirty bits.
+const (
+	numRequestCounters = len(metricMethods) * len(metricEndpoints) * (len(metricStatuses) + 1)
+	numBuckets         = len(DurationBuckets) + 1 // the last is +Inf
+
+	offRequests    = 0
+	offBodyErrors  = offRequests + numRequestCounters
+	offFrameErrors = offBodyErrors + 13 // len(knownBodyErrors) + other
+	offBuckets     = offFrameErrors + 21
+	offDurationSum = offBuckets + numBuckets // nanoseconds
+	offBytesIn     = offDurationSum + 1
+	offBytesOut    = offBytesIn + 1
+	offHeaderTO    = offBytesOut + 1
+	offBodyTO      = offHeaderTO + 1
+	offIdleClosed  = offBodyTO + 1
+	offEvents      = offIdleClosed + 1 // requests served by this loop (any status)
+	numCounters    = offEvents + 1
+)
+
+func init() {
+	if len(knownBodyErrors)+1 != offFrameErrors-offBodyErrors || len(knownFramingErrors)+1 != offBuckets-offFrameErrors {
+		panic("BUG: loop: metric layout does not match the error lists")
+	}
+}
+
+type loopMetrics struct {
+	local    [numCounters]uint64
+	dirty    [(numCounters + 63) / 64]uint64
+	inFlight int64 // requests with bytes buffered but not answered
+
+	pub         [numCounters]atomic.Uint64
+	pubInFlight atomic.Int64
+}
+
+func (m *loopMetrics) add(i int, n uint64) {
+	m.local[i] += n
+	m.dirty[i/64] |= 1 << (i % 64)
+}
+
+// publish copies the counters touched since the last publish. Loop goroutine only.
+func (m *loopMetrics) publish() {
+	for w, word := range m.dirty {
+		for word != 0 {
+			b := bits.TrailingZeros64(word)
+			word &^= 1 << b
+			i := w*64 + b
+			m.pub[i].Store(m.local[i])
+		}
+		m.dirty[w] = 0
+	}
+	m.pubInFlight.Store(m.inFlight)
+}
+
+func methodIndex(m httpparse.Method) int {
+	switch m {
+	case httpparse.MethodGet:
+		return 0
+	case httpparse.MethodHead:
+		return 1
+	case httpparse.MethodPost:
+		return 2
+	}
+	return 3
+}
+
+// endpointIndex labels a request by its route, or by its path when the method was wrong.
+func endpointIndex(h route.Handler, path []byte) int {
+	switch h {
+	case route.Event:
+		return 0
+	case route.Stats:
+		return 1
+	case route.Health:
+		return 2
+	case route.MethodNotAllowed:
+		for i, e := range metricEndpoints[:3] {
+			if e == string(path) {
+				return i
+			}
+		}
+	}
+	return 3
+}
+
+func statusIndex(status int) int {
+	for i, s := range metricStatuses {
+		if s == status {
+			return i
+		}
+	}
+	return len(metricStatuses)
+}
+
+func (m *loopMetrics) request(method, endpoint, status int) {
+	m.add(offRequests+(method*len(metricEndpoints)+endpoint)*(len(metricStatuses)+1)+status, 1)
+	m.add(offEvents, 1)
+}
+
+// observe adds n requests that each took d nanoseconds.
+func (m *loopMetrics) observe(d int64, n uint64) {
+	if d < 0 {
+		d = 0
+	}
+	secs := float64(d) / 1e9
+	b := 0
+	for b < len(DurationBuckets) && secs > DurationBuckets[b] {
+		b++
+	}
+	m.add(offBuckets+b, n)
+	m.add(offDurationSum, uint64(d)*n)
+}
+
+func bodyErrorIndex(e *store.Error) int {
+	for i, k := range knownBodyErrors {
+		if k == e {
+			return i
+		}
+	}
+	return len(knownBodyErrors)
+}
+
+func framingErrorIndex(e *httpparse.Error) int {
+	for i, k := range knownFramingErrors {
+		if k == e {
+			return i
+		}
+	}
+	return len(knownFramingErrors)
+}
+
+// Label turns an error reason into a Prometheus label value: "malformed JSON" ->
+// "malformed_json".
+func Label(reason string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(reason) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
+			if s := b.String(); s != "" && s[len(s)-1] != '_' {
+				b.WriteByte('_')
+			}
+		}
+	}
+	return strings.TrimSuffix(b.String(), "_")
+}
+
+// RequestCount is one series of http_requests_total.
+type RequestCount struct {
+	Method, Endpoint string
+	Status           int // 0 for a status outside the known list
+	Count            uint64
+}
+
+// LabelCount is one series of a counter with a single label.
+type LabelCount struct {
+	Label string
+	Count uint64
+}
+
+// Metrics is every loop's published counters, summed. Counters only grow.
+type Metrics struct {
+	Requests      []RequestCount
+	BodyErrors    []LabelCount // events_failed_total{reason}
+	FramingErrors []LabelCount // parse errors by kind
+	// DurationCounts[i] counts requests that took at most DurationBuckets[i] seconds and
+	// more than the bucket before; the last entry is beyond every bucket.
+	DurationCounts [numBuckets]uint64
+	DurationSum    float64 // seconds
+	BytesIn        uint64
+	BytesOut       uint64
+	HeaderTimeouts uint64
+	BodyTimeouts   uint64
+	IdleClosed     uint64
+	LoopRequests   []uint64 // requests answered by each loop, in loop creation order
+	InFlight       int64
+	Open           int64
+	Rejected       int64
+}
+
+// Metrics merges the counters every loop has published (cold path, any goroutine).
+func (s *Server) Metrics() Metrics {
+	var sum [numCounters]uint64
+	m := Metrics{Open: s.open.Load(), Rejected: s.rejected.Load()}
+	s.mu.Lock()
+	loops := make([]*Pipeline, len(s.order))
+	copy(loops, s.order)
+	s.mu.Unlock()
+	for _, p := range loops {
+		for i := range sum {
+			sum[i] += p.metrics.pub[i].Load()
+		}
+		m.InFlight += p.metrics.pubInFlight.Load()
+		m.LoopRequests = append(m.LoopRequests, p.metrics.pub[offEvents].Load())
+	}
+	for mi, method := range metricMethods {
+		for ei, endpoint := range metricEndpoints {
+			for si := 0; si <= len(metricStatuses); si++ {
+				n := sum[offRequests+(mi*len(metricEndpoints)+ei)*(len(metricStatuses)+1)+si]
+				if n == 0 {
+					continue
+				}
+				status := 0
+				if si < len(metricStatuses) {
+					status = metricStatuses[si]
+				}
+				m.Requests = append(m.Requests, RequestCount{Method: method, Endpoint: endpoint, Status: status, Count: n})
+			}
+		}
+	}
+	for i, e := range knownBodyErrors {
+		m.BodyErrors = append(m.BodyErrors, LabelCount{Label(e.Reason), sum[offBodyErrors+i]})
+	}
+	m.BodyErrors = append(m.BodyErrors, LabelCount{"other", sum[offBodyErrors+len(knownBodyErrors)]})
+	for i, e := range knownFramingErrors {
+		m.FramingErrors = append(m.FramingErrors, LabelCount{Label(e.Reason), sum[offFrameErrors+i]})
+	}
+	m.FramingErrors = append(m.FramingErrors, LabelCount{"other", sum[offFrameErrors+len(knownFramingErrors)]})
+	copy(m.DurationCounts[:], sum[offBuckets:offBuckets+numBuckets])
+	m.DurationSum = float64(sum[offDurationSum]) / 1e9
+	m.BytesIn, m.BytesOut = sum[offBytesIn], sum[offBytesOut]
+	m.HeaderTimeouts, m.BodyTimeouts, m.IdleClosed = sum[offHeaderTO], sum[offBodyTO], sum[offIdleClosed]
+	return m
+}

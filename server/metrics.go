@@ -1,0 +1,125 @@
+package main
+
+import (
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/onemrc/onemrc/loop"
+	"github.com/onemrc/onemrc/store"
+)
+
+// onemrc exposes its metrics with github.com/prometheus/client_golang: the reference
+// implementation of the exposition format, with const-metric collectors that let us build
+// every series at scrape time from the loops' published counters (so no request touches
+// a shared atomic), const histograms for per-loop buckets merged at scrape, the process and
+// Go runtime collectors, and a text parser in prometheus/common for our tests.
+
+var (
+	descRequests = prometheus.NewDesc("http_requests_total",
+		"HTTP requests answered, by method, endpoint and status.", []string{"method", "endpoint", "status"}, nil)
+	descEventsProcessed = prometheus.NewDesc("events_processed_total",
+		"Events accepted and counted (the totalRequests of /stats).", nil, nil)
+	descEventsFailed = prometheus.NewDesc("events_failed_total",
+		"POST /event requests rejected for their body, by reason.", []string{"reason"}, nil)
+	descUniqueUsers = prometheus.NewDesc("unique_users_total",
+		"Distinct userIds seen (the uniqueUsers of /stats).", nil, nil)
+	descValuesSum = prometheus.NewDesc("event_values_sum_total",
+		"Sum of accepted event values (the sum of /stats). A gauge: negative values may lower it.", nil, nil)
+	descInFlight = prometheus.NewDesc("http_requests_in_flight",
+		"Requests whose bytes have started to arrive and that are not answered yet.", nil, nil)
+	descDuration = prometheus.NewDesc("http_request_duration_seconds",
+		"Time from the read that brought a request's first byte to the end of the batch that answered it.", nil, nil)
+	descOpen = prometheus.NewDesc("onemrc_open_connections",
+		"Client connections open now.", nil, nil)
+	descRejected = prometheus.NewDesc("onemrc_connections_rejected_total",
+		"Connections answered 503 because -max-conns were open.", nil, nil)
+	descLoopRequests = prometheus.NewDesc("onemrc_loop_requests_total",
+		"Requests answered by each event loop.", []string{"loop"}, nil)
+	descBytesIn = prometheus.NewDesc("onemrc_received_bytes_total",
+		"Bytes read from clients.", nil, nil)
+	descBytesOut = prometheus.NewDesc("onemrc_sent_bytes_total",
+		"Response bytes written to clients.", nil, nil)
+	descParseErrors = prometheus.NewDesc("onemrc_parse_errors_total",
+		"Requests rejected by the HTTP parser, by kind; each closed its connection.", []string{"kind"}, nil)
+	descTimeouts = prometheus.NewDesc("onemrc_timeouts_total",
+		"Connections answered 408 and closed, by the phase that timed out.", []string{"phase"}, nil)
+	descIdleClosed = prometheus.NewDesc("onemrc_idle_closed_total",
+		"Keep-alive connections closed after -idle-timeout without a request.", nil, nil)
+)
+
+// collector builds every onemrc series at scrape time.
+type collector struct {
+	srv *loop.Server
+	st  *store.Store
+}
+
+func (c collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descRequests, descEventsProcessed, descEventsFailed, descUniqueUsers,
+		descValuesSum, descInFlight, descDuration, descOpen, descRejected, descLoopRequests, descBytesIn,
+		descBytesOut, descParseErrors, descTimeouts, descIdleClosed} {
+		ch <- d
+	}
+}
+
+func (c collector) Collect(ch chan<- prometheus.Metric) {
+	m := c.srv.Metrics()
+	snap := c.st.Snapshot()
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	for _, r := range m.Requests {
+		status := "other"
+		if r.Status != 0 {
+			status = strconv.Itoa(r.Status)
+		}
+		counter(descRequests, float64(r.Count), r.Method, r.Endpoint, status)
+	}
+	counter(descEventsProcessed, float64(snap.TotalRequests))
+	for _, e := range m.BodyErrors {
+		counter(descEventsFailed, float64(e.Count), e.Label)
+	}
+	counter(descUniqueUsers, float64(snap.UniqueUsers))
+	gauge(descValuesSum, snap.Sum())
+	gauge(descInFlight, float64(m.InFlight))
+
+	buckets := make(map[float64]uint64, len(loop.DurationBuckets))
+	var cumulative, total uint64
+	for i, upper := range loop.DurationBuckets {
+		cumulative += m.DurationCounts[i]
+		buckets[upper] = cumulative
+	}
+	for _, n := range m.DurationCounts {
+		total += n
+	}
+	ch <- prometheus.MustNewConstHistogram(descDuration, total, m.DurationSum, buckets)
+
+	gauge(descOpen, float64(m.Open))
+	counter(descRejected, float64(m.Rejected))
+	for i, n := range m.LoopRequests {
+		counter(descLoopRequests, float64(n), strconv.Itoa(i))
+	}
+	counter(descBytesIn, float64(m.BytesIn))
+	counter(descBytesOut, float64(m.BytesOut))
+	for _, e := range m.FramingErrors {
+		counter(descParseErrors, float64(e.Count), e.Label)
+	}
+	counter(descTimeouts, float64(m.HeaderTimeouts), "header")
+	counter(descTimeouts, float64(m.BodyTimeouts), "body")
+	counter(descIdleClosed, float64(m.IdleClosed))
+}
+
+// newRegistry gathers onemrc's series with the process and Go runtime collectors.
+func newRegistry(srv *loop.Server, st *store.Store) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collector{srv: srv, st: st},
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewGoCollector(),
+	)
+	return reg
+}
