@@ -30,6 +30,8 @@ type Server struct {
 	mu        sync.Mutex
 	pipelines map[gnet.EventLoop]*Pipeline
 	order     []*Pipeline // pipelines in creation order
+	frozen    bool        // a Quiesce is taking its cut
+	thaw      sync.Cond   // signalled when frozen clears; L is &mu
 
 	engine   atomic.Pointer[gnet.Engine]
 	open     atomic.Int64
@@ -40,7 +42,9 @@ type Server struct {
 
 // NewServer makes the handler; pass it to gnet.Run.
 func NewServer(st *store.Store, cfg Config) *Server {
-	return &Server{cfg: cfg, store: st, pipelines: make(map[gnet.EventLoop]*Pipeline)}
+	s := &Server{cfg: cfg, store: st, pipelines: make(map[gnet.EventLoop]*Pipeline)}
+	s.thaw.L = &s.mu
+	return s
 }
 
 // Store returns the store the server counts into.
@@ -75,6 +79,7 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	s.mu.Lock()
 	p := s.pipelines[el]
 	if p == nil {
+		s.waitThaw()
 		p = NewPipeline(s.store, s.cfg)
 		p.el = el
 		p.id = len(s.order)

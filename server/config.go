@@ -25,6 +25,8 @@ type config struct {
 	maxOutput int
 	maxConns  int
 	timeouts  loop.Timeouts
+	dataDir   string
+	ckptEvery time.Duration
 	version   bool
 }
 
@@ -55,6 +57,8 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	fs.DurationVar(&cfg.timeouts.Header, "header-timeout", loop.DefaultHeaderTimeout, "time from a request's first byte to the end of its headers (408 beyond)")
 	fs.DurationVar(&cfg.timeouts.Body, "body-timeout", loop.DefaultBodyTimeout, "time from the end of the headers to the end of the body (408 beyond)")
 	fs.DurationVar(&cfg.timeouts.Idle, "idle-timeout", loop.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request")
+	fs.StringVar(&cfg.dataDir, "data-dir", "", "directory for checkpoints of the stats; empty keeps them in memory only")
+	fs.DurationVar(&cfg.ckptEvery, "checkpoint-interval", 5*time.Second, "time between checkpoints with -data-dir (also written at shutdown)")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: onemrcd [flags]\n\nonemrcd serves the One Million Request Challenge API:\n"+
@@ -114,6 +118,9 @@ func (c config) validate() error {
 	}
 	if c.maxConns < 0 {
 		return fmt.Errorf("-max-conns %d: must be 0 (no cap) or more", c.maxConns)
+	}
+	if c.ckptEvery < 100*time.Millisecond {
+		return fmt.Errorf("-checkpoint-interval %v: must be at least 100ms", c.ckptEvery)
 	}
 	for name, d := range map[string]time.Duration{"header-timeout": c.timeouts.Header, "body-timeout": c.timeouts.Body, "idle-timeout": c.timeouts.Idle} {
 		if d < 100*time.Millisecond {

@@ -17,7 +17,6 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/onemrc/onemrc/loop"
-	"github.com/onemrc/onemrc/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -41,7 +40,11 @@ func run(args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	st := store.New(store.Options{})
+	st, err := openStore(cfg.dataDir, log)
+	if err != nil {
+		log.Error("onemrcd cannot start", "err", err)
+		return 1
+	}
 	d := &daemon{
 		Server: loop.NewServer(st, loop.Config{
 			Limits:           cfg.limits,
@@ -60,6 +63,12 @@ func run(args []string) int {
 	}
 	defer adm.close()
 
+	var ckpt *checkpointer
+	if cfg.dataDir != "" {
+		ckpt = newCheckpointer(cfg.dataDir, cfg.ckptEvery, d.Server, st, log)
+		go ckpt.run()
+	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go d.stopOn(ctx)
@@ -77,10 +86,14 @@ func run(args []string) int {
 		return 1
 	}
 	// OnShutdown runs before the loops stop: only now is every loop's last batch published.
+	code := 0
+	if ckpt != nil && ckpt.final() != nil {
+		code = 1
+	}
 	snap := st.Snapshot()
 	log.Info("onemrcd stopped", "totalRequests", snap.TotalRequests, "uniqueUsers", snap.UniqueUsers,
 		"sum", snap.Sum(), "avg", snap.Avg())
-	return 0
+	return code
 }
 
 // daemon adds the process's concerns (logging, shutdown) to the event handler.

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/onemrc/onemrc/checkpoint"
+	"github.com/onemrc/onemrc/loop"
+	"github.com/onemrc/onemrc/store"
+)
+
+// openStore returns the store to count into: restored from the newest intact checkpoint
+// in dataDir when there is one, else empty. Corrupt checkpoints are reported and skipped.
+func openStore(dataDir string, log *slog.Logger) (*store.Store, error) {
+	if dataDir == "" {
+		return store.New(store.Options{}), nil
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("-data-dir: %w", err)
+	}
+	st, path, skipped, err := checkpoint.Load(dataDir)
+	for _, e := range skipped {
+		log.Error("checkpoint skipped", "err", e)
+	}
+	if errors.Is(err, checkpoint.ErrNone) {
+		if len(skipped) > 0 {
+			return nil, fmt.Errorf("-data-dir %s: no intact checkpoint among %d files; move them away to start empty", dataDir, len(skipped))
+		}
+		log.Info("no checkpoint, starting empty", "data_dir", dataDir)
+		return store.New(store.Options{}), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("-data-dir: %w", err)
+	}
+	s, err := store.Restore(st, store.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	snap := s.Snapshot()
+	log.Info("restored checkpoint", "file", path, "totalRequests", snap.TotalRequests,
+		"uniqueUsers", snap.UniqueUsers, "sum", snap.Sum())
+	return s, nil
+}
+
+// checkpointer writes the store to dataDir every interval while the daemon runs, and once
+// more at shutdown. Each periodic checkpoint is a consistent cut taken with every loop
+// paused (loop.Server.Quiesce) for as long as it takes to copy the state; the file is
+// written after the loops resume.
+type checkpointer struct {
+	dir      string
+	interval time.Duration
+	srv      *loop.Server
+	st       *store.Store
+	log      *slog.Logger
+
+	mu       sync.Mutex // one write at a time
+	lastSeen uint64     // TotalRequests in the last checkpoint written
+	written  bool
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newCheckpointer(dir string, interval time.Duration, srv *loop.Server, st *store.Store, log *slog.Logger) *checkpointer {
+	c := &checkpointer{dir: dir, interval: interval, srv: srv, st: st, log: log,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	c.lastSeen = st.Snapshot().TotalRequests
+	c.written = true // what was restored is on disk already
+	return c
+}
+
+func (c *checkpointer) run() {
+	defer close(c.done)
+	t := time.NewTicker(c.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+			if c.st.Snapshot().TotalRequests == c.lastSeen && c.written {
+				continue // nothing new since the last checkpoint
+			}
+			var state store.State
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := c.srv.Quiesce(ctx, func() { state = c.st.State() })
+			cancel()
+			if err != nil {
+				c.log.Warn("checkpoint skipped: loops not paused", "err", err)
+				continue
+			}
+			c.write(state, "periodic")
+		}
+	}
+}
+
+// final stops the periodic writer and writes the state the stopped loops left behind.
+func (c *checkpointer) final() error {
+	close(c.stop)
+	<-c.done
+	return c.write(c.st.State(), "shutdown")
+}
+
+func (c *checkpointer) write(state store.State, why string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	start := time.Now()
+	path, err := checkpoint.Write(c.dir, state)
+	if err != nil {
+		c.log.Error("checkpoint failed", "why", why, "err", err)
+		return err
+	}
+	c.lastSeen, c.written = state.TotalRequests, true
+	c.log.Info("checkpoint written", "why", why, "file", path, "totalRequests", state.TotalRequests,
+		"users", len(state.Users), "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"errors"
+	"math/big"
+	"math/bits"
+)
+
+// State is everything a Store has counted, in a form that can be written down and read
+// back: a checkpoint keeps one. Sum is exact: SumMant * 10^SumScale.
+type State struct {
+	Seed          [2]uint64
+	TotalRequests uint64
+	SumMant       *big.Int
+	SumScale      int
+	// Users are the keyed hashes of every distinct user id, two lanes each. They mean
+	// something only under Seed.
+	Users [][2]uint64
+}
+
+// State copies out the store's published totals and its whole user set (cold: it
+// allocates 16 bytes per user). It is a consistent cut only while no shard records or
+// publishes: the caller pauses every loop around it (loop.Server.Quiesce), or calls it
+// after the loops have stopped.
+func (s *Store) State() State {
+	snap := s.Snapshot()
+	var d decimalSum
+	d.addScaled(snap.nanos.bigInt(), -9)
+	if snap.slow != nil {
+		d.add(snap.slow)
+	}
+	st := State{Seed: s.seed, TotalRequests: snap.TotalRequests, SumMant: new(big.Int).Set(&d.mant), SumScale: d.scale}
+	st.Users = make([][2]uint64, 0, s.users.count.Load())
+	for i := range s.users.parts {
+		p := &s.users.parts[i]
+		p.mu.Lock()
+		if p.set.hasZero {
+			st.Users = append(st.Users, [2]uint64{})
+		}
+		for _, k := range p.set.slots {
+			if k != (userKey{}) {
+				st.Users = append(st.Users, [2]uint64{k.a, k.b})
+			}
+		}
+		p.mu.Unlock()
+	}
+	return st
+}
+
+// ErrBadState means a State cannot be restored: it is not one that State produced.
+var ErrBadState = errors.New("store: inconsistent state")
+
+// Restore makes a store that continues from st: the same seed, totals, exact sum and
+// users. opts.Seed is ignored (the users' keys only mean something under st.Seed).
+func Restore(st State, opts Options) (*Store, error) {
+	if st.Seed == ([2]uint64{}) || uint64(len(st.Users)) > st.TotalRequests || (st.SumMant == nil && st.TotalRequests > 0) {
+		return nil, ErrBadState
+	}
+	opts.Seed = st.Seed
+	s := New(opts)
+	for i := range s.users.parts {
+		s.users.parts[i].set.reserve(len(st.Users) / globalParts * 9 / 8)
+	}
+	for _, k := range st.Users {
+		if !s.users.add(userKey{a: k[0], b: k[1]}) {
+			return nil, ErrBadState // a duplicate key
+		}
+	}
+
+	// The restored totals live in a shard of their own that no loop records into.
+	base := s.NewShard()
+	base.requests = st.TotalRequests
+	if st.SumMant != nil && st.SumMant.Sign() != 0 {
+		if nanos, ok := toNanos(st.SumMant, st.SumScale); ok {
+			base.nanos = nanos
+		} else {
+			base.slow.addScaled(st.SumMant, st.SumScale)
+		}
+	}
+	base.storeTotals()
+	return s, nil
+}
+
+// toNanos returns mant * 10^scale in 1e-9 units when that is an integer within int128.
+func toNanos(mant *big.Int, scale int) (int128, bool) {
+	n := new(big.Int).Set(mant)
+	switch {
+	case scale+9 >= 0:
+		n.Mul(n, bigPow10(scale+9))
+	default:
+		var rem big.Int
+		n.QuoRem(n, bigPow10(-(scale + 9)), &rem)
+		if rem.Sign() != 0 {
+			return int128{}, false
+		}
+	}
+	if n.BitLen() > 126 {
+		return int128{}, false
+	}
+	abs := new(big.Int).Abs(n)
+	lo := abs.Uint64()
+	hi := new(big.Int).Rsh(abs, 64).Uint64()
+	x := int128{hi: hi, lo: lo}
+	if n.Sign() < 0 {
+		lo, carry := bits.Add64(^x.lo, 1, 0)
+		x = int128{hi: ^x.hi + carry, lo: lo}
+	}
+	return x, true
+}

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"math/big"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func recordAll(t *testing.T, sh *Shard, users []string, values []string) {
+	t.Helper()
+	var d Decoder
+	var ev Event
+	for i, u := range users {
+		body := `{"userId":"` + u + `","value":` + values[i%len(values)] + `}`
+		require.NoError(t, d.Decode([]byte(body), &ev), body)
+		sh.Record(&ev)
+	}
+	sh.Publish()
+}
+
+// A restored store answers exactly what the original did, keeps counting from there, and
+// does not count a restored user again.
+func TestStateRoundTrip(t *testing.T) {
+	for name, values := range map[string][]string{
+		"small":    {"1", "2.5", "-0.75", "499"},
+		"negative": {"-3", "-1e2"},
+		"slow":     {"1e300", "0.1234567891", "-1e-300", "7"},
+		"zero":     {"0"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			orig := New(Options{})
+			users := make([]string, 5000)
+			for i := range users {
+				users[i] = "user_" + strconv.Itoa(i%1700)
+			}
+			recordAll(t, orig.NewShard(), users, values)
+			want := orig.Snapshot()
+
+			st := orig.State()
+			assert.Len(t, st.Users, 1700)
+			restored, err := Restore(st, Options{})
+			require.NoError(t, err)
+			got := restored.Snapshot()
+			assert.Equal(t, want.TotalRequests, got.TotalRequests)
+			assert.Equal(t, want.UniqueUsers, got.UniqueUsers)
+			assert.Zero(t, want.SumRat().Cmp(got.SumRat()), "exact sum %s vs %s", want.SumRat(), got.SumRat())
+			assert.Equal(t, want.Avg(), got.Avg())
+
+			// Old users are not new again; a new one is.
+			recordAll(t, restored.NewShard(), []string{"user_1", "user_2", "brand-new"}, []string{"1"})
+			after := restored.Snapshot()
+			assert.Equal(t, want.TotalRequests+3, after.TotalRequests)
+			assert.Equal(t, want.UniqueUsers+1, after.UniqueUsers)
+			wantSum := new(big.Rat).Add(want.SumRat(), big.NewRat(3, 1))
+			assert.Zero(t, wantSum.Cmp(after.SumRat()))
+		})
+	}
+}
+
+func TestRestoreRejectsInconsistentState(t *testing.T) {
+	_, err := Restore(State{}, Options{})
+	assert.ErrorIs(t, err, ErrBadState, "no seed")
+	_, err = Restore(State{Seed: [2]uint64{1, 2}, TotalRequests: 1, SumMant: big.NewInt(0), Users: [][2]uint64{{1, 1}, {2, 2}}}, Options{})
+	assert.ErrorIs(t, err, ErrBadState, "more users than events")
+	_, err = Restore(State{Seed: [2]uint64{1, 2}, TotalRequests: 5, SumMant: big.NewInt(0), Users: [][2]uint64{{1, 1}, {1, 1}}}, Options{})
+	assert.ErrorIs(t, err, ErrBadState, "a duplicate user")
+}
+
+func TestToNanos(t *testing.T) {
+	n, ok := toNanos(big.NewInt(-15), -1)
+	require.True(t, ok)
+	assert.Equal(t, "-1500000000", n.bigInt().String())
+	_, ok = toNanos(big.NewInt(1), -10)
+	assert.False(t, ok, "finer than 1e-9")
+	_, ok = toNanos(big.NewInt(1), 300)
+	assert.False(t, ok, "beyond int128")
+}
