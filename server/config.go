@@ -1,15 +1,20 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bytedance/sonic"
 
 	"github.com/onemrc/onemrc/httpparse"
 	"github.com/onemrc/onemrc/loop"
@@ -17,17 +22,18 @@ import (
 
 // config is everything the daemon can be told at startup.
 type config struct {
-	addr      string
-	adminAddr string
-	loops     int
-	reusePort bool
-	limits    httpparse.Limits
-	maxOutput int
-	maxConns  int
-	timeouts  loop.Timeouts
-	dataDir   string
-	ckptEvery time.Duration
-	version   bool
+	configFile string
+	addr       string
+	adminAddr  string
+	loops      int
+	reusePort  bool
+	limits     httpparse.Limits
+	maxOutput  int
+	maxConns   int
+	timeouts   loop.Timeouts
+	dataDir    string
+	ckptEvery  time.Duration
+	version    bool
 }
 
 // envPrefix names the environment variable behind every flag: -max-body is
@@ -38,37 +44,34 @@ func envName(flagName string) string {
 	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
-// parseConfig reads flags from args with defaults taken from the environment. Bad values
-// (in either place) are errors; flag.ErrHelp asks for the usage only.
+// parseConfig builds the configuration from, in rising precedence: the built-in
+// defaults, the config file (-config or ONEMRC_CONFIG), the environment (ONEMRC_*), and the
+// command line. Bad values in any of them are errors; flag.ErrHelp asks for the usage only.
 func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (config, error) {
-	cfg := config{}
-	fs := flag.NewFlagSet("onemrcd", flag.ContinueOnError)
-	fs.SetOutput(usageOut)
-	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address host:port")
-	fs.StringVar(&cfg.adminAddr, "admin-addr", "127.0.0.1:6060", "admin listener (pprof) host:port; empty disables it")
-	fs.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "event loops (default: number of CPUs)")
-	fs.BoolVar(&cfg.reusePort, "reuseport", false, "give each loop its own SO_REUSEPORT listener")
-	fs.IntVar(&cfg.limits.MaxBody, "max-body", 64<<10, "largest request body in bytes (413 beyond)")
-	fs.IntVar(&cfg.limits.MaxRequestLine, "max-request-line", 8<<10, "longest request line in bytes (414 beyond)")
-	fs.IntVar(&cfg.limits.MaxHeaderBytes, "max-header-bytes", 8<<10, "largest header section in bytes (431 beyond)")
-	fs.IntVar(&cfg.limits.MaxHeaders, "max-headers", 64, "most header fields in a request (431 beyond)")
-	fs.IntVar(&cfg.maxOutput, "max-pending-output", 4<<20, "response bytes queued for a client that does not read before it is closed")
-	fs.IntVar(&cfg.maxConns, "max-conns", 100_000, "most open connections; one more is answered 503 and closed (0: no cap)")
-	fs.DurationVar(&cfg.timeouts.Header, "header-timeout", loop.DefaultHeaderTimeout, "time from a request's first byte to the end of its headers (408 beyond)")
-	fs.DurationVar(&cfg.timeouts.Body, "body-timeout", loop.DefaultBodyTimeout, "time from the end of the headers to the end of the body (408 beyond)")
-	fs.DurationVar(&cfg.timeouts.Idle, "idle-timeout", loop.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request")
-	fs.StringVar(&cfg.dataDir, "data-dir", "", "directory for checkpoints of the stats; empty keeps them in memory only")
-	fs.DurationVar(&cfg.ckptEvery, "checkpoint-interval", 5*time.Second, "time between checkpoints with -data-dir (also written at shutdown)")
-	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: onemrcd [flags]\n\nonemrcd serves the One Million Request Challenge API:\n"+
-			"POST /event, GET /stats, GET /health.\n\nEvery flag can also be set by the environment variable in brackets;\n"+
-			"a flag given on the command line wins.\n\n")
-		fs.VisitAll(func(f *flag.Flag) {
-			fmt.Fprintf(fs.Output(), "  -%s  [%s]\n    \t%s (default %q)\n", f.Name, envName(f.Name), f.Usage, f.DefValue)
-		})
+	// A first pass over the command line finds -config (and rejects bad syntax early).
+	var probe config
+	pfs := newFlagSet(&probe, io.Discard)
+	if err := pfs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			newFlagSet(&probe, usageOut).Usage()
+		} else {
+			// Let the real pass print the usage line for the error.
+			newFlagSet(&probe, usageOut).Parse(args)
+		}
+		return probe, err
+	}
+	configFile := probe.configFile
+	if configFile == "" {
+		configFile = getenv(envName("config"))
 	}
 
+	cfg := config{}
+	fs := newFlagSet(&cfg, usageOut)
+	if configFile != "" {
+		if err := applyConfigFile(fs, configFile); err != nil {
+			return cfg, err
+		}
+	}
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
 		v := getenv(envName(f.Name))
@@ -90,6 +93,82 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	return cfg, cfg.validate()
 }
+
+// newFlagSet declares every option of the daemon, writing into cfg.
+func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("onemrcd", flag.ContinueOnError)
+	fs.SetOutput(usageOut)
+	fs.StringVar(&cfg.configFile, "config", "", "JSON file of options, keyed by flag name: {\"addr\": \":8080\", \"loops\": 2}")
+	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address host:port")
+	fs.StringVar(&cfg.adminAddr, "admin-addr", "127.0.0.1:6060", "admin listener (/metrics, /debug/pprof) host:port; empty disables it")
+	fs.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "event loops (default: number of CPUs)")
+	fs.BoolVar(&cfg.reusePort, "reuseport", false, "give each loop its own SO_REUSEPORT listener")
+	fs.IntVar(&cfg.limits.MaxBody, "max-body", 64<<10, "largest request body in bytes (413 beyond)")
+	fs.IntVar(&cfg.limits.MaxRequestLine, "max-request-line", 8<<10, "longest request line in bytes (414 beyond)")
+	fs.IntVar(&cfg.limits.MaxHeaderBytes, "max-header-bytes", 8<<10, "largest header section in bytes (431 beyond)")
+	fs.IntVar(&cfg.limits.MaxHeaders, "max-headers", 64, "most header fields in a request (431 beyond)")
+	fs.IntVar(&cfg.maxOutput, "max-pending-output", 4<<20, "response bytes queued for a client that does not read before it is closed")
+	fs.IntVar(&cfg.maxConns, "max-conns", 100_000, "most open connections; one more is answered 503 and closed (0: no cap)")
+	fs.DurationVar(&cfg.timeouts.Header, "header-timeout", loop.DefaultHeaderTimeout, "time from a request's first byte to the end of its headers (408 beyond)")
+	fs.DurationVar(&cfg.timeouts.Body, "body-timeout", loop.DefaultBodyTimeout, "time from the end of the headers to the end of the body (408 beyond)")
+	fs.DurationVar(&cfg.timeouts.Idle, "idle-timeout", loop.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request")
+	fs.StringVar(&cfg.dataDir, "data-dir", "", "directory for checkpoints of the stats; empty keeps them in memory only")
+	fs.DurationVar(&cfg.ckptEvery, "checkpoint-interval", 5*time.Second, "time between checkpoints with -data-dir (also written at shutdown)")
+	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: onemrcd [flags]\n\nonemrcd serves the One Million Request Challenge API:\n"+
+			"POST /event, GET /stats, GET /health.\n\nPrecedence, highest first: command line, environment variable (in brackets),\n"+
+			"config file (-config), built-in default.\n\n")
+		fs.VisitAll(func(f *flag.Flag) {
+			fmt.Fprintf(fs.Output(), "  -%s  [%s]\n    \t%s (default %q)\n", f.Name, envName(f.Name), f.Usage, f.DefValue)
+		})
+	}
+	return fs
+}
+
+// applyConfigFile sets options from a JSON object whose keys are flag names and whose
+// values are strings, numbers or booleans. Unknown keys are errors: a typo must not pass
+// silently.
+func applyConfigFile(fs *flag.FlagSet, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("-config: %w", err)
+	}
+	var opts map[string]any
+	if err := configJSON.Unmarshal(data, &opts); err != nil {
+		return fmt.Errorf("-config %s: not a JSON object: %v", path, err)
+	}
+	names := make([]string, 0, len(opts))
+	for name := range opts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		f := fs.Lookup(name)
+		if f == nil || name == "config" || name == "version" {
+			return fmt.Errorf("-config %s: unknown option %q", path, name)
+		}
+		var text string
+		switch v := opts[name].(type) {
+		case string:
+			text = v
+		case bool:
+			text = strconv.FormatBool(v)
+		case json.Number:
+			text = v.String()
+		default:
+			return fmt.Errorf("-config %s: option %q: want a string, number or boolean", path, name)
+		}
+		if err := f.Value.Set(text); err != nil {
+			return fmt.Errorf("-config %s: invalid value %q for %q: %v", path, text, name, err)
+		}
+	}
+	return nil
+}
+
+// configJSON reads config files with sonic, keeping numbers as their text so that
+// 100000 stays an integer for the flag parser.
+var configJSON = sonic.Config{UseNumber: true}.Froze()
 
 func (c config) validate() error {
 	_, port, err := net.SplitHostPort(c.addr)

@@ -3,9 +3,12 @@ package main
 import (
 	"flag"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -75,4 +78,50 @@ func TestBinaryExitCodes(t *testing.T) {
 	out, err := exec.Command(daemonBin, "-version").Output()
 	require.NoError(t, err)
 	assert.Contains(t, string(out), "onemrcd")
+}
+
+func writeConfig(t *testing.T, body string) string {
+	path := filepath.Join(t.TempDir(), "onemrcd.json")
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
+	return path
+}
+
+func TestConfigFilePrecedence(t *testing.T) {
+	path := writeConfig(t, `{"addr": "127.0.0.1:7000", "loops": 3, "max-conns": 100000, "reuseport": true,
+		"idle-timeout": "90s", "max-body": 4096}`)
+	cfg, err := parseConfig([]string{"-config", path}, env(nil), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:7000", cfg.addr)
+	assert.Equal(t, 3, cfg.loops)
+	assert.Equal(t, 100000, cfg.maxConns)
+	assert.True(t, cfg.reusePort)
+	assert.Equal(t, 90*time.Second, cfg.timeouts.Idle)
+	assert.Equal(t, 4096, cfg.limits.MaxBody)
+
+	// environment over file, command line over both; ONEMRC_CONFIG names the file too.
+	cfg, err = parseConfig([]string{"-loops", "5"}, env(map[string]string{"ONEMRC_CONFIG": path, "ONEMRC_LOOPS": "4", "ONEMRC_MAX_BODY": "8192"}), io.Discard)
+	require.NoError(t, err)
+	assert.Equal(t, 5, cfg.loops)
+	assert.Equal(t, 8192, cfg.limits.MaxBody)
+	assert.Equal(t, "127.0.0.1:7000", cfg.addr)
+}
+
+func TestConfigFileRejectsMistakes(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"adress": ":1"}`:  `unknown option "adress"`,
+		`{"loops": "two"}`:  `invalid value "two"`,
+		`{"loops": 0}`:      `-loops 0`,
+		`{"loops": [1]}`:    `want a string, number or boolean`,
+		`["loops"]`:         `not a JSON object`,
+		`{"loops": 2`:       `not a JSON object`,
+		`{"version": true}`: `unknown option "version"`,
+		`{"max-body": 1.5}`: `invalid value "1.5"`,
+	} {
+		_, err := parseConfig([]string{"-config", writeConfig(t, body)}, env(nil), io.Discard)
+		require.Error(t, err, body)
+		assert.Contains(t, err.Error(), want, body)
+		assert.Equal(t, 2, exitCode(err))
+	}
+	_, err := parseConfig([]string{"-config", "/nonexistent/onemrcd.json"}, env(nil), io.Discard)
+	require.Error(t, err)
 }
