@@ -1,6 +1,7 @@
 package loop
 
 import (
+	"bytes"
 	"sync/atomic"
 
 	"github.com/panjf2000/gnet/v2"
@@ -24,6 +25,15 @@ type Config struct {
 	// MaxConns caps open connections; one more is answered 503 and closed. 0: no cap.
 	MaxConns int
 	Timeouts Timeouts
+	// Cluster, when set, answers GET /stats with cluster-wide figures; /stats?scope=local
+	// still answers this daemon's own.
+	Cluster ClusterStats
+}
+
+// ClusterStats writes the cluster-wide /stats body given this daemon's own snapshot. It
+// runs on a loop goroutine and must not block (no I/O: it reads a cached view).
+type ClusterStats interface {
+	AppendStats(dst []byte, local *store.Snapshot) []byte
 }
 
 func (c Config) maxPendingOutput() int {
@@ -240,7 +250,11 @@ func (p *Pipeline) serve(mode connMode) {
 		// /stats: publish them so the snapshot includes them.
 		p.shard.Publish()
 		snap := p.store.Snapshot()
-		p.stats = store.AppendStats(p.stats[:0], &snap)
+		if p.cfg.Cluster != nil && !localScope(req.Target) {
+			p.stats = p.cfg.Cluster.AppendStats(p.stats[:0], &snap)
+		} else {
+			p.stats = store.AppendStats(p.stats[:0], &snap)
+		}
 		p.out = appendJSON(p.out, mode, p.stats, head)
 	case route.Health:
 		p.out = appendJSON(p.out, mode, healthBody, head)
@@ -255,3 +269,17 @@ func (p *Pipeline) serve(mode connMode) {
 }
 
 var healthBody = []byte(`{"status":"ok"}`)
+
+// localScope reports whether the target's query has scope=local.
+func localScope(target []byte) bool {
+	q := bytes.IndexByte(target, '?')
+	if q < 0 {
+		return false
+	}
+	for _, kv := range bytes.Split(target[q+1:], []byte("&")) {
+		if string(kv) == "scope=local" {
+			return true
+		}
+	}
+	return false
+}

@@ -33,6 +33,9 @@ type config struct {
 	timeouts   loop.Timeouts
 	dataDir    string
 	ckptEvery  time.Duration
+	cluster    string
+	nodeID     string
+	flushEvery time.Duration
 	version    bool
 }
 
@@ -91,6 +94,9 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if cfg.nodeID == "" {
+		cfg.nodeID = defaultNodeID(cfg.addr)
+	}
 	return cfg, cfg.validate()
 }
 
@@ -114,6 +120,9 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.DurationVar(&cfg.timeouts.Idle, "idle-timeout", loop.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request")
 	fs.StringVar(&cfg.dataDir, "data-dir", "", "directory for checkpoints of the stats; empty keeps them in memory only")
 	fs.DurationVar(&cfg.ckptEvery, "checkpoint-interval", 5*time.Second, "time between checkpoints with -data-dir (also written at shutdown)")
+	fs.StringVar(&cfg.cluster, "cluster", "", "redis://host:port/db of the cluster to merge /stats with; empty runs alone")
+	fs.StringVar(&cfg.nodeID, "node-id", "", "this daemon's name in the cluster (default hostname:port)")
+	fs.DurationVar(&cfg.flushEvery, "flush-interval", 100*time.Millisecond, "time between flushes to the cluster")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: onemrcd [flags]\n\nonemrcd serves the One Million Request Challenge API:\n"+
@@ -197,6 +206,12 @@ func (c config) validate() error {
 	}
 	if c.maxConns < 0 {
 		return fmt.Errorf("-max-conns %d: must be 0 (no cap) or more", c.maxConns)
+	}
+	if c.flushEvery < 10*time.Millisecond {
+		return fmt.Errorf("-flush-interval %v: must be at least 10ms", c.flushEvery)
+	}
+	if c.cluster != "" && !strings.HasPrefix(c.cluster, "redis://") && !strings.HasPrefix(c.cluster, "rediss://") {
+		return fmt.Errorf("-cluster %q: want redis://host:port/db", c.cluster)
 	}
 	if c.ckptEvery < 100*time.Millisecond {
 		return fmt.Errorf("-checkpoint-interval %v: must be at least 100ms", c.ckptEvery)

@@ -14,14 +14,15 @@ import (
 	"github.com/onemrc/onemrc/store"
 )
 
-// openStore returns the store to count into: restored from the newest intact checkpoint
-// in dataDir when there is one, else empty. Corrupt checkpoints are reported and skipped.
-func openStore(dataDir string, log *slog.Logger) (*store.Store, error) {
+// loadState reads the newest intact checkpoint in dataDir. ok is false when there is
+// none (or no dataDir); corrupt checkpoints are reported and skipped, and if every file
+// is corrupt the daemon refuses to start rather than silently start empty.
+func loadState(dataDir string, log *slog.Logger) (st store.State, ok bool, err error) {
 	if dataDir == "" {
-		return store.New(store.Options{}), nil
+		return st, false, nil
 	}
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("-data-dir: %w", err)
+		return st, false, fmt.Errorf("-data-dir: %w", err)
 	}
 	st, path, skipped, err := checkpoint.Load(dataDir)
 	for _, e := range skipped {
@@ -29,21 +30,29 @@ func openStore(dataDir string, log *slog.Logger) (*store.Store, error) {
 	}
 	if errors.Is(err, checkpoint.ErrNone) {
 		if len(skipped) > 0 {
-			return nil, fmt.Errorf("-data-dir %s: no intact checkpoint among %d files; move them away to start empty", dataDir, len(skipped))
+			return st, false, fmt.Errorf("-data-dir %s: no intact checkpoint among %d files; move them away to start empty", dataDir, len(skipped))
 		}
 		log.Info("no checkpoint, starting empty", "data_dir", dataDir)
-		return store.New(store.Options{}), nil
+		return st, false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("-data-dir: %w", err)
+		return st, false, fmt.Errorf("-data-dir: %w", err)
+	}
+	log.Info("restoring checkpoint", "file", path, "totalRequests", st.TotalRequests, "users", len(st.Users))
+	return st, true, nil
+}
+
+// openStore returns the store to count into: restored from the newest intact checkpoint
+// in dataDir when there is one, else empty.
+func openStore(dataDir string, log *slog.Logger) (*store.Store, error) {
+	st, ok, err := loadState(dataDir, log)
+	if err != nil || !ok {
+		return store.New(store.Options{}), err
 	}
 	s, err := store.Restore(st, store.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+		return nil, fmt.Errorf("checkpoint in %s: %w", dataDir, err)
 	}
-	snap := s.Snapshot()
-	log.Info("restored checkpoint", "file", path, "totalRequests", snap.TotalRequests,
-		"uniqueUsers", snap.UniqueUsers, "sum", snap.Sum())
 	return s, nil
 }
 

@@ -16,7 +16,9 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/onemrc/onemrc/cluster"
 	"github.com/onemrc/onemrc/loop"
+	"github.com/onemrc/onemrc/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -40,29 +42,42 @@ func run(args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	st, err := openStore(cfg.dataDir, log)
+	var (
+		st   *store.Store
+		node *cluster.Node
+	)
+	if cfg.cluster != "" {
+		st, node, err = openClusterStore(cfg, log)
+	} else {
+		st, err = openStore(cfg.dataDir, log)
+	}
 	if err != nil {
 		log.Error("onemrcd cannot start", "err", err)
 		return 1
 	}
+
 	d := &daemon{
 		Server: loop.NewServer(st, loop.Config{
 			Limits:           cfg.limits,
 			MaxPendingOutput: cfg.maxOutput,
 			MaxConns:         cfg.maxConns,
 			Timeouts:         cfg.timeouts,
+			Cluster:          clusterStats(node),
 		}),
 		log: log,
 		cfg: cfg,
 	}
 
-	adm, err := startAdmin(cfg.adminAddr, newRegistry(d.Server, st), log)
+	adm, err := startAdmin(cfg.adminAddr, newRegistry(d.Server, st, node), log)
 	if err != nil {
 		// The admin listener is an aid, not the service: run without it rather than not at all.
 		log.Warn("admin listener disabled", "addr", cfg.adminAddr, "err", err)
 	}
 	defer adm.close()
 
+	if node != nil {
+		node.Start(st)
+	}
 	var ckpt *checkpointer
 	if cfg.dataDir != "" {
 		ckpt = newCheckpointer(cfg.dataDir, cfg.ckptEvery, d.Server, st, log)
@@ -87,6 +102,13 @@ func run(args []string) int {
 	}
 	// OnShutdown runs before the loops stop: only now is every loop's last batch published.
 	code := 0
+	if node != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := node.Close(ctx); err != nil {
+			log.Warn("last cluster flush failed; the checkpoint keeps the node's totals", "err", err)
+		}
+		cancel()
+	}
 	if ckpt != nil && ckpt.final() != nil {
 		code = 1
 	}
@@ -163,4 +185,12 @@ func (g gnetLogger) Errorf(format string, args ...any) {
 func (g gnetLogger) Fatalf(format string, args ...any) {
 	g.l.Error(fmt.Sprintf(format, args...), "component", "gnet")
 	os.Exit(1)
+}
+
+// clusterStats keeps a nil *cluster.Node from becoming a non-nil interface.
+func clusterStats(n *cluster.Node) loop.ClusterStats {
+	if n == nil {
+		return nil
+	}
+	return n
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/onemrc/onemrc/cluster"
 	"github.com/onemrc/onemrc/loop"
 	"github.com/onemrc/onemrc/store"
 )
@@ -47,18 +48,25 @@ var (
 		"Connections answered 408 and closed, by the phase that timed out.", []string{"phase"}, nil)
 	descIdleClosed = prometheus.NewDesc("onemrc_idle_closed_total",
 		"Keep-alive connections closed after -idle-timeout without a request.", nil, nil)
+	descClusterFlushes = prometheus.NewDesc("onemrc_cluster_flushes_total",
+		"Flushes of this node's totals to the cluster, by result.", []string{"result"}, nil)
+	descClusterBacklog = prometheus.NewDesc("onemrc_cluster_backlog_users",
+		"User keys waiting for an acknowledged flush (grows while Redis is unreachable).", nil, nil)
+	descClusterLag = prometheus.NewDesc("onemrc_cluster_seconds_since_flush",
+		"Seconds since the last acknowledged flush (-1 before the first).", nil, nil)
 )
 
 // collector builds every onemrc series at scrape time.
 type collector struct {
-	srv *loop.Server
-	st  *store.Store
+	srv  *loop.Server
+	st   *store.Store
+	node *cluster.Node // nil unless -cluster
 }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descEventsProcessed, descEventsFailed, descUniqueUsers,
 		descValuesSum, descInFlight, descDuration, descOpen, descRejected, descLoopRequests, descBytesIn,
-		descBytesOut, descParseErrors, descTimeouts, descIdleClosed} {
+		descBytesOut, descParseErrors, descTimeouts, descIdleClosed, descClusterFlushes, descClusterBacklog, descClusterLag} {
 		ch <- d
 	}
 }
@@ -111,13 +119,20 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descTimeouts, float64(m.HeaderTimeouts), "header")
 	counter(descTimeouts, float64(m.BodyTimeouts), "body")
 	counter(descIdleClosed, float64(m.IdleClosed))
+	if c.node != nil {
+		cm := c.node.Metrics()
+		counter(descClusterFlushes, float64(cm.FlushesOK), "ok")
+		counter(descClusterFlushes, float64(cm.FlushesFailed), "failed")
+		gauge(descClusterBacklog, float64(cm.BacklogUsers))
+		gauge(descClusterLag, cm.SinceLastFlush.Seconds())
+	}
 }
 
 // newRegistry gathers onemrc's series with the process and Go runtime collectors.
-func newRegistry(srv *loop.Server, st *store.Store) *prometheus.Registry {
+func newRegistry(srv *loop.Server, st *store.Store, node *cluster.Node) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
-		collector{srv: srv, st: st},
+		collector{srv: srv, st: st, node: node},
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 	)

@@ -1,0 +1,283 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/onemrc/onemrc/store"
+)
+
+// Config says how a node reaches its cluster.
+type Config struct {
+	URL           string        // redis://[user:pass@]host:port/db
+	NodeID        string        // unique per daemon; its totals are stored under it
+	FlushInterval time.Duration // default 100ms
+	Timeout       time.Duration // per Redis round trip; default 1s
+	Log           *slog.Logger
+}
+
+// Node is one daemon's link to the cluster.
+type Node struct {
+	cfg   Config
+	rdb   *redis.Client
+	st    *store.Store
+	log   *slog.Logger
+	epoch string
+	seed  [2]uint64
+
+	// Flusher state, flusher goroutine only.
+	seq      int64
+	pending  [][2]uint64 // user keys not yet in an acknowledged flush
+	fullSync bool        // resend every user (after joining, or when Redis lost its data)
+	lastErr  time.Time   // last time a failure was logged
+
+	view atomic.Pointer[view]
+
+	// For metrics, any goroutine.
+	flushesOK     atomic.Uint64
+	flushesFailed atomic.Uint64
+	backlogUsers  atomic.Int64
+	lastOK        atomic.Int64 // unix nanos of the last acknowledged flush
+
+	flushMu sync.Mutex // one flush at a time (the ticker's and the final one)
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// view is the cluster as the last acknowledged flush saw it, minus this node.
+type view struct {
+	at         time.Time
+	unique     uint64
+	nodes      int
+	otherCount uint64
+	otherMant  *big.Int // the other nodes' exact sum: otherMant * 10^otherScale
+	otherScale int
+}
+
+// Dial connects to Redis and joins the cluster: it agrees on the epoch and the user-hash
+// seed (proposing proposed: a restored checkpoint's seed, or a fresh one). The store must
+// then be made (or checked) with Seed(). It fails if Redis cannot be reached within ctx:
+// a node cannot hash users before it knows the cluster's seed.
+func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
+	opts, err := redis.ParseURL(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("-cluster %q: %w", cfg.URL, err)
+	}
+	if cfg.FlushInterval <= 0 {
+		cfg.FlushInterval = 100 * time.Millisecond
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	opts.ReadTimeout, opts.WriteTimeout, opts.DialTimeout = cfg.Timeout, cfg.Timeout, cfg.Timeout
+	opts.MaxRetries = -1 // the flusher retries on its own schedule, with newer totals
+	n := &Node{cfg: cfg, rdb: redis.NewClient(opts), log: cfg.Log, fullSync: true,
+		stop: make(chan struct{}), done: make(chan struct{})}
+	for {
+		n.epoch, n.seed, err = join(ctx, n.rdb, proposed)
+		if err == nil {
+			return n, nil
+		}
+		select {
+		case <-ctx.Done():
+			n.rdb.Close()
+			return nil, fmt.Errorf("cluster: joining %s: %w", cfg.URL, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Seed is the cluster's user-hash seed.
+func (n *Node) Seed() [2]uint64 { return n.seed }
+
+// StoredTotals returns what Redis holds for this node id (from an earlier run), if any.
+func (n *Node) StoredTotals(ctx context.Context) (count uint64, mant *big.Int, scale int, ok bool, err error) {
+	t, ok, err := readNode(ctx, n.rdb, n.cfg.NodeID)
+	return t.count, t.mant, t.scale, ok, err
+}
+
+// Start begins flushing st every FlushInterval. st must have its journal enabled.
+func (n *Node) Start(st *store.Store) {
+	n.st = st
+	go n.run()
+}
+
+func (n *Node) run() {
+	defer close(n.done)
+	t := time.NewTicker(n.cfg.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.stop:
+			return
+		case <-t.C:
+			_ = n.Flush(context.Background())
+		}
+	}
+}
+
+// Close stops the flusher, makes a last attempt to flush within ctx, and disconnects.
+func (n *Node) Close(ctx context.Context) error {
+	if n.st != nil {
+		close(n.stop)
+		<-n.done
+	}
+	var err error
+	if n.st != nil {
+		err = n.Flush(ctx)
+	}
+	n.rdb.Close()
+	return err
+}
+
+// Flush sends everything new since the last acknowledged flush, in one round trip.
+func (n *Node) Flush(ctx context.Context) error {
+	n.flushMu.Lock()
+	defer n.flushMu.Unlock()
+	n.pending = n.st.DrainJournal(n.pending)
+	users := n.pending
+	if n.fullSync {
+		// Every user this node knows; the journal's are among them.
+		users = n.st.State().Users
+	}
+	n.backlogUsers.Store(int64(len(users)))
+
+	snap := n.st.Snapshot()
+	mant, scale := snap.SumDecimal()
+	seq := max(n.seq+1, time.Now().UnixNano())
+
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout+time.Duration(len(users)/10000)*time.Second)
+	defer cancel()
+	pipe := n.rdb.TxPipeline()
+	const chunk = 4096
+	for i := 0; i < len(users); i += chunk {
+		members := make([]any, 0, chunk)
+		for _, k := range users[i:min(i+chunk, len(users))] {
+			members = append(members, userMember(k))
+		}
+		pipe.SAdd(ctx, keyUsers, members...)
+	}
+	res := flushScript.Eval(ctx, pipe, scriptKeys, n.epoch, n.cfg.NodeID, seq,
+		snap.TotalRequests, mant.String(), scale)
+	_, err := pipe.Exec(ctx)
+	if err == nil {
+		var val any
+		val, err = res.Result()
+		if err == nil {
+			err = n.accept(val)
+		}
+	}
+	if err != nil {
+		n.flushesFailed.Add(1)
+		if err == errEpoch {
+			n.rejoin(ctx)
+		} else if time.Since(n.lastErr) > 5*time.Second {
+			n.lastErr = time.Now()
+			n.log.Warn("cluster flush failed; keeping the backlog", "err", err, "backlog_users", len(users),
+				"since_last_flush", time.Since(time.Unix(0, n.lastOK.Load())).Round(time.Millisecond))
+		}
+		return err
+	}
+	n.pending = n.pending[:0]
+	n.fullSync = false
+	n.seq = seq
+	n.backlogUsers.Store(0)
+	n.flushesOK.Add(1)
+	n.lastOK.Store(time.Now().UnixNano())
+	return nil
+}
+
+// accept caches the cluster view from a successful flush.
+func (n *Node) accept(res any) error {
+	unique, nodes, err := parseView(res)
+	if err != nil {
+		return err
+	}
+	v := &view{at: time.Now(), unique: unique, nodes: len(nodes), otherMant: new(big.Int)}
+	for _, t := range nodes {
+		if t.node == n.cfg.NodeID {
+			continue
+		}
+		v.otherCount += t.count
+		v.otherMant, v.otherScale = addDecimal(v.otherMant, v.otherScale, t.mant, t.scale)
+	}
+	n.view.Store(v)
+	return nil
+}
+
+// rejoin handles a Redis that lost its data: join again under our seed and resend all.
+func (n *Node) rejoin(ctx context.Context) {
+	epoch, seed, err := join(ctx, n.rdb, n.seed)
+	if err != nil {
+		return // retried on the next flush
+	}
+	if seed != n.seed {
+		n.log.Error("cluster: redis holds another user-hash seed; this node cannot merge its users", "node", n.cfg.NodeID)
+		return
+	}
+	n.log.Warn("cluster: redis lost its data; resending this node's users and totals", "node", n.cfg.NodeID)
+	n.epoch = epoch
+	n.fullSync = true
+}
+
+// addDecimal returns a*10^as + b*10^bs as m*10^scale, exactly.
+func addDecimal(a *big.Int, as int, b *big.Int, bs int) (*big.Int, int) {
+	scale := min(as, bs)
+	x := new(big.Int).Mul(a, pow10(as-scale))
+	y := new(big.Int).Mul(b, pow10(bs-scale))
+	return x.Add(x, y), scale
+}
+
+func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
+
+// AppendStats appends the cluster-wide /stats JSON: the other nodes' totals as of the
+// last acknowledged flush plus this node's live ones (so an event this node acknowledged
+// is in it at once), the cluster's unique users as of that flush, and how fresh that is:
+// {"totalRequests":N,"uniqueUsers":U,"sum":S,"avg":A,"scope":"cluster","nodes":K,"ageMs":M}.
+// Before the first flush it reports this node alone with "nodes":0.
+func (n *Node) AppendStats(dst []byte, local *store.Snapshot) []byte {
+	v := n.view.Load()
+	total, unique := local.TotalRequests, local.UniqueUsers
+	mant, scale := local.SumDecimal()
+	nodes, age := 0, int64(-1)
+	if v != nil {
+		total += v.otherCount
+		unique = max(v.unique, unique)
+		mant, scale = addDecimal(mant, scale, v.otherMant, v.otherScale)
+		nodes, age = v.nodes, time.Since(v.at).Milliseconds()
+	}
+	snap := store.SnapshotOf(total, min(unique, total), mant, scale)
+	dst = store.AppendStats(dst, &snap)
+	dst = append(dst[:len(dst)-1], `,"scope":"cluster","nodes":`...)
+	dst = strconv.AppendInt(dst, int64(nodes), 10)
+	dst = append(dst, `,"ageMs":`...)
+	dst = strconv.AppendInt(dst, age, 10)
+	return append(dst, '}')
+}
+
+// Metrics is the flusher's state for /metrics.
+type Metrics struct {
+	FlushesOK, FlushesFailed uint64
+	BacklogUsers             int64
+	SinceLastFlush           time.Duration // since the last acknowledged flush; -1s before the first
+}
+
+// Metrics returns the flusher's counters (any goroutine).
+func (n *Node) Metrics() Metrics {
+	m := Metrics{FlushesOK: n.flushesOK.Load(), FlushesFailed: n.flushesFailed.Load(), BacklogUsers: n.backlogUsers.Load(), SinceLastFlush: -time.Second}
+	if t := n.lastOK.Load(); t != 0 {
+		m.SinceLastFlush = time.Since(time.Unix(0, t))
+	}
+	return m
+}

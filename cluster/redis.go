@@ -1,0 +1,157 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
+
+const (
+	keyEpoch = "{onemrc}:epoch"
+	keySeed  = "{onemrc}:seed"
+	keyUsers = "{onemrc}:users"
+	keyNodes = "{onemrc}:nodes"
+	nodeKey  = "{onemrc}:node:"
+)
+
+// flushScript writes a node's cumulative totals if the flush is newer than the last one
+// applied, then returns the cluster view.
+//
+// ARGV: epoch, node, seq, count, sum mantissa, sum scale.
+// Returns {"EPOCH"} when Redis's epoch is not the node's (Redis lost its data, or was
+// never joined); else {"OK", scard, node1, count1, mant1, scale1, node2, ...}.
+var flushScript = redis.NewScript(`
+local epoch = redis.call('GET', KEYS[1])
+if epoch ~= ARGV[1] then return {'EPOCH'} end
+local nk = KEYS[4] .. ARGV[2]
+local last = redis.call('HGET', nk, 'seq')
+if (not last) or tonumber(ARGV[3]) > tonumber(last) then
+  redis.call('HSET', nk, 'seq', ARGV[3], 'count', ARGV[4], 'mant', ARGV[5], 'scale', ARGV[6])
+  redis.call('SADD', KEYS[3], ARGV[2])
+end
+local out = {'OK', redis.call('SCARD', KEYS[2])}
+for _, n in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  local h = redis.call('HMGET', KEYS[4] .. n, 'count', 'mant', 'scale')
+  table.insert(out, n)
+  table.insert(out, h[1] or '0')
+  table.insert(out, h[2] or '0')
+  table.insert(out, h[3] or '0')
+end
+return out
+`)
+
+var scriptKeys = []string{keyEpoch, keyUsers, keyNodes, nodeKey}
+
+// errEpoch means Redis does not hold this node's epoch: it must join again and resend
+// everything.
+var errEpoch = errors.New("cluster: redis epoch changed")
+
+// nodeTotals is one node's cumulative totals as stored in Redis.
+type nodeTotals struct {
+	node  string
+	count uint64
+	mant  *big.Int
+	scale int
+}
+
+// parseView reads the script's answer.
+func parseView(res any) (unique uint64, nodes []nodeTotals, err error) {
+	arr, ok := res.([]any)
+	if !ok || len(arr) == 0 {
+		return 0, nil, fmt.Errorf("cluster: unexpected script reply %T", res)
+	}
+	if s, _ := arr[0].(string); s == "EPOCH" {
+		return 0, nil, errEpoch
+	}
+	if len(arr) < 2 || (len(arr)-2)%4 != 0 {
+		return 0, nil, fmt.Errorf("cluster: malformed script reply of %d items", len(arr))
+	}
+	scard, ok := arr[1].(int64)
+	if !ok || scard < 0 {
+		return 0, nil, fmt.Errorf("cluster: bad user count %v", arr[1])
+	}
+	for i := 2; i < len(arr); i += 4 {
+		n := nodeTotals{node: fmt.Sprint(arr[i])}
+		if n.count, err = strconv.ParseUint(fmt.Sprint(arr[i+1]), 10, 64); err != nil {
+			return 0, nil, fmt.Errorf("cluster: node %s count: %w", n.node, err)
+		}
+		var okm bool
+		if n.mant, okm = new(big.Int).SetString(fmt.Sprint(arr[i+2]), 10); !okm {
+			return 0, nil, fmt.Errorf("cluster: node %s sum", n.node)
+		}
+		if n.scale, err = strconv.Atoi(fmt.Sprint(arr[i+3])); err != nil {
+			return 0, nil, fmt.Errorf("cluster: node %s scale: %w", n.node, err)
+		}
+		nodes = append(nodes, n)
+	}
+	return uint64(scard), nodes, nil
+}
+
+// join makes sure Redis has an epoch and a seed, proposing ours, and returns the
+// cluster's. A node whose user keys were made under another seed cannot join.
+func join(ctx context.Context, rdb *redis.Client, proposed [2]uint64) (epoch string, seed [2]uint64, err error) {
+	var e [16]byte
+	_, _ = rand.Read(e[:])
+	if err := rdb.SetNX(ctx, keyEpoch, hex.EncodeToString(e[:]), 0).Err(); err != nil {
+		return "", seed, err
+	}
+	if err := rdb.SetNX(ctx, keySeed, encodeSeed(proposed), 0).Err(); err != nil {
+		return "", seed, err
+	}
+	epoch, err = rdb.Get(ctx, keyEpoch).Result()
+	if err != nil {
+		return "", seed, err
+	}
+	s, err := rdb.Get(ctx, keySeed).Result()
+	if err != nil {
+		return "", seed, err
+	}
+	seed, err = decodeSeed(s)
+	return epoch, seed, err
+}
+
+func encodeSeed(s [2]uint64) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], s[0])
+	binary.BigEndian.PutUint64(b[8:], s[1])
+	return hex.EncodeToString(b[:])
+}
+
+func decodeSeed(s string) ([2]uint64, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 16 {
+		return [2]uint64{}, fmt.Errorf("cluster: bad seed %q in redis", s)
+	}
+	return [2]uint64{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])}, nil
+}
+
+// userMember is the set member for a user key: its 16 bytes.
+func userMember(k [2]uint64) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], k[0])
+	binary.BigEndian.PutUint64(b[8:], k[1])
+	return string(b[:])
+}
+
+// readNode returns the totals Redis holds for node, if any.
+func readNode(ctx context.Context, rdb *redis.Client, node string) (nodeTotals, bool, error) {
+	vals, err := rdb.HMGet(ctx, nodeKey+node, "count", "mant", "scale").Result()
+	if err != nil {
+		return nodeTotals{}, false, err
+	}
+	if vals[0] == nil {
+		return nodeTotals{}, false, nil
+	}
+	_, nodes, err := parseView([]any{"OK", int64(0), node, vals[0], vals[1], vals[2]})
+	if err != nil {
+		return nodeTotals{}, false, err
+	}
+	return nodes[0], true, nil
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// redisServer is a redis-server of the test's own on a loopback port, without
+// persistence: a restart loses everything, the hardest case for the cluster.
+type redisServer struct {
+	t    *testing.T
+	addr string
+	cmd  *exec.Cmd
+}
+
+func startRedis(t *testing.T, addr string) *redisServer {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("ONEMRC_REQUIRE_REDIS") != "" {
+			t.Fatal("redis-server is not installed (ONEMRC_REQUIRE_REDIS is set)")
+		}
+		t.Skip("redis-server not installed: apt-get install redis-server")
+	}
+	if addr == "" {
+		addr = freePort(t)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	r := &redisServer{t: t, addr: addr}
+	r.cmd = exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no")
+	require.NoError(t, r.cmd.Start())
+	t.Cleanup(r.stop)
+	require.Eventually(t, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		_, _ = c.Write([]byte("PING\r\n"))
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		return line == "+PONG\r\n"
+	}, 10*time.Second, 20*time.Millisecond)
+	return r
+}
+
+func (r *redisServer) stop() {
+	if r.cmd.ProcessState == nil {
+		_ = r.cmd.Process.Kill()
+		_ = r.cmd.Wait()
+	}
+}
+
+func (r *redisServer) url() string { return "redis://" + r.addr + "/0" }
+
+type clusterView struct {
+	stats
+	Scope string `json:"scope"`
+	Nodes int    `json:"nodes"`
+	AgeMs int64  `json:"ageMs"`
+}
+
+func (d *testDaemon) clusterStats(t *testing.T) clusterView {
+	code, body := d.get("/stats")
+	require.Equal(t, 200, code, body)
+	var s clusterView
+	require.NoError(t, json.Unmarshal([]byte(body), &s), body)
+	return s
+}
+
+// sendRange posts events i in [from, to) with user "user_"+i%users and value i%1000.
+func sendRange(t *testing.T, d *testDaemon, from, to, users int) {
+	t.Helper()
+	c := d.dial()
+	br := bufio.NewReader(c)
+	for i := from; i < to; {
+		n := min(to-i, 500)
+		var buf []byte
+		for j := i; j < i+n; j++ {
+			buf = append(buf, eventRequest("user_"+strconv.Itoa(j%users), strconv.Itoa(j%1000))...)
+		}
+		_, err := c.Write(buf)
+		require.NoError(t, err)
+		requireOnlyOK(t, readResponses(t, br, n))
+		i += n
+	}
+}
+
+// waitCluster waits until every daemon reports the wanted cluster-wide figures.
+func waitCluster(t *testing.T, want stats, ds ...*testDaemon) {
+	t.Helper()
+	for _, d := range ds {
+		var last clusterView
+		ok := assert.Eventually(t, func() bool {
+			last = d.clusterStats(t)
+			return last.stats == want
+		}, 20*time.Second, 50*time.Millisecond)
+		require.True(t, ok, "cluster stats %+v, want %+v", last, want)
+		assert.Equal(t, "cluster", last.Scope)
+		assert.Equal(t, 2, last.Nodes)
+	}
+}
+
+func expected(events, users int) stats {
+	sum := 0
+	for i := range events {
+		sum += i % 1000
+	}
+	return stats{TotalRequests: int64(events), UniqueUsers: int64(min(users, events)), Sum: float64(sum), Avg: float64(sum) / float64(events)}
+}
+
+func TestClusterOfTwoIsExact(t *testing.T) {
+	r := startRedis(t, "")
+	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms")
+	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "50ms")
+	const events, users = 200_000, 75_000
+	// Both daemons see every user: i%75000 over halves of 0..199999.
+	var wg sync.WaitGroup
+	for k, d := range []*testDaemon{a, b} {
+		for part := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				lo := (k*4 + part) * events / 8
+				sendRange(t, d, lo, lo+events/8, users)
+			}()
+		}
+	}
+	wg.Wait()
+	waitCluster(t, expected(events, users), a, b)
+
+	code, body := a.get("/stats?scope=local")
+	require.Equal(t, 200, code)
+	var local stats
+	require.NoError(t, json.Unmarshal([]byte(body), &local))
+	assert.Equal(t, int64(events/2), local.TotalRequests, "scope=local is the node's own")
+}
+
+func TestClusterSurvivesARedisRestart(t *testing.T) {
+	r := startRedis(t, "")
+	adminA := freePort(t)
+	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-admin-addr", adminA)
+	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "50ms")
+	sendRange(t, a, 0, 20_000, 30_000)
+	sendRange(t, b, 20_000, 40_000, 30_000)
+	waitCluster(t, expected(40_000, 30_000), a, b)
+
+	r.stop() // Redis goes away, with all its data; the daemons keep serving.
+	sendRange(t, a, 40_000, 50_000, 30_000)
+	sendRange(t, b, 50_000, 60_000, 30_000)
+	require.Eventually(t, func() bool {
+		return value(t, scrape(t, adminA), "onemrc_cluster_flushes_total", "result", "failed") > 0
+	}, 10*time.Second, 50*time.Millisecond, "failed flushes are counted")
+	startRedis(t, r.addr)
+	sendRange(t, a, 60_000, 70_000, 30_000)
+	waitCluster(t, expected(70_000, 30_000), a, b)
+	fams := scrape(t, adminA)
+	assert.Zero(t, value(t, fams, "onemrc_cluster_backlog_users"), "the backlog drained")
+	assert.Less(t, value(t, fams, "onemrc_cluster_seconds_since_flush"), 5.0)
+}
+
+func TestClusterNodeRestartedFromCheckpointDoublesNothing(t *testing.T) {
+	r := startRedis(t, "")
+	dir := t.TempDir()
+	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir, "-checkpoint-interval", "10s")
+	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "50ms")
+	sendRange(t, a, 0, 10_000, 8_000)
+	sendRange(t, b, 10_000, 20_000, 8_000)
+	waitCluster(t, expected(20_000, 8_000), a, b)
+
+	// Killed before any checkpoint: Redis holds a's totals; the restart must take them.
+	require.NoError(t, a.cmd.Process.Kill())
+	<-a.done
+	a = startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir)
+	sendRange(t, a, 20_000, 25_000, 8_000)
+	waitCluster(t, expected(25_000, 8_000), a, b)
+
+	// A graceful stop writes a checkpoint; the restart from it doubles nothing either.
+	require.Equal(t, 0, a.stop())
+	a = startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir)
+	sendRange(t, b, 25_000, 30_000, 8_000)
+	waitCluster(t, expected(30_000, 8_000), a, b)
+}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"sync"
+	"sync/atomic"
+)
+
+// Options configures a Store. The zero value is ready to use.
+type Options struct {
+	// Seed keys the user-id hash; zero means a random seed (crypto/rand).
+	// Keep it (Store.Seed) with anything persisted: user keys made under
+	// another seed do not match.
+	Seed [2]uint64
+	// LocalSetCap is the most user keys each shard remembers as "seen on
+	// this loop"; 0 means defaultLocalSetCap. Past it the shard stops adding
+	// locally and asks the global set, which stays exact. It bounds the
+	// per-loop memory to at most 32 bytes per entry of the cap (16-byte keys
+	// in a table at least 3/8 full): 32 MiB per loop at the default.
+	LocalSetCap int
+}
+
+// defaultLocalSetCap is the LocalSetCap used when Options leaves it zero.
+const defaultLocalSetCap = 1 << 20
+
+// Store counts events across event loops: one Shard per loop records
+// without sharing anything on the hot path, and Snapshot merges them.
+type Store struct {
+	hasher   userHasher
+	seed     [2]uint64
+	localCap int
+	users    globalSet
+
+	mu     sync.Mutex // guards shards
+	shards []*Shard
+}
+
+// New returns an empty Store.
+func New(opts Options) *Store {
+	seed := opts.Seed
+	if seed == ([2]uint64{}) {
+		seed = randomSeed()
+	}
+	localCap := opts.LocalSetCap
+	if localCap <= 0 {
+		localCap = defaultLocalSetCap
+	}
+	return &Store{hasher: newUserHasher(seed), seed: seed, localCap: localCap}
+}
+
+// randomSeed draws a nonzero seed from crypto/rand.
+func randomSeed() [2]uint64 {
+	var b [16]byte
+	for {
+		// crypto/rand.Read never fails on supported platforms (it
+		// crashes the program instead), so there is no error to handle.
+		_, _ = rand.Read(b[:])
+		s := [2]uint64{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])}
+		if s != ([2]uint64{}) {
+			return s
+		}
+	}
+}
+
+// Seed returns the key of the user-id hash (the one given in Options, or the
+// random one New drew).
+func (s *Store) Seed() [2]uint64 { return s.seed }
+
+// NewShard makes the counters for one event loop. Safe from any goroutine.
+func (s *Store) NewShard() *Shard {
+	sh := &Shard{store: s, hasher: s.hasher, localCap: s.localCap}
+	s.mu.Lock()
+	s.shards = append(s.shards, sh)
+	s.mu.Unlock()
+	return sh
+}
+
+// Snapshot merges the published state of every shard (the cold path, any
+// goroutine). Each shard contributes one whole Publish; shards are read one
+// after another, so the result is a sum of per-shard states, each at least
+// as new as the last Publish that returned before Snapshot started.
+//
+// UniqueUsers counts users first seen anywhere (it moves when a loop first
+// meets a user, before that loop publishes the event); it is capped at
+// TotalRequests so a snapshot never shows more users than events. Both are
+// exact once every loop has published.
+func (s *Store) Snapshot() Snapshot {
+	s.mu.Lock()
+	shards := s.shards
+	s.mu.Unlock()
+	var snap Snapshot
+	for _, sh := range shards {
+		sh.addTo(&snap)
+	}
+	snap.UniqueUsers = min(s.users.count.Load(), snap.TotalRequests)
+	return snap
+}
+
+// globalParts is the number of independently locked parts of globalSet: a
+// power of two, chosen so that loops meeting new users at the same time
+// rarely wait on the same mutex.
+const globalParts = 256
+
+// globalSet is the process-wide set of user keys, answering "has any loop
+// seen this user?". Each part is one keySet behind its own mutex, on its own
+// cache lines; a key's part comes from the top byte of lane b (independent
+// of lane a, which picks the slot inside the part).
+type globalSet struct {
+	parts [globalParts]globalPart
+	_     [cacheLine]byte
+	count atomic.Uint64 // keys in all parts
+	_     [cacheLine - 8]byte
+	// journal, when set (cluster mode), collects every key new to the process until
+	// someone drains it; nil costs one predictable branch per first sighting.
+	journal *journal
+}
+
+// globalPart is one lock and its set, padded to a whole number of cache
+// lines (8-byte mutex + 48-byte keySet header; a test checks the size).
+type globalPart struct {
+	mu  sync.Mutex
+	set keySet
+	_   [cacheLine - 56]byte
+}
+
+// add inserts k and reports whether it was new to the process, counting it.
+func (g *globalSet) add(k userKey) bool {
+	p := &g.parts[k.b>>56]
+	p.mu.Lock()
+	added := p.set.add(k)
+	if added {
+		// Inside the lock: whoever finds k present afterwards (and then
+		// publishes and answers its client) happens after this count.
+		g.count.Add(1)
+		if g.journal != nil {
+			g.journal.record(int(k.b>>56), k)
+		}
+	}
+	p.mu.Unlock()
+	return added
+}
