@@ -33,3 +33,17 @@ fuzz SECONDS="60":
 # Every Go benchmark, short.
 bench:
     go test -run='^$' -bench=. -benchmem -benchtime=200ms ./...
+
+# Per-stage benchmarks beside their baselines, pinned to one core, as one table.
+stages:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    tmp="$(mktemp -d)"
+    trap 'rm -rf "$tmp"' EXIT
+    go build -o "$tmp/table" ./benchmarks/stages/table
+    raw="${TMPDIR:-/tmp}/onemrc-stages.txt"
+    pin=()
+    if command -v taskset >/dev/null; then pin=(taskset -c 1); fi
+    "${pin[@]}" go test -run '^$' -bench . -benchmem -count 5 -benchtime 200ms ./benchmarks/stages/ \
+        | tee "$raw" | "$tmp/table"
+    echo "raw go test output: $raw"
