@@ -1,0 +1,42 @@
+// Package store decodes POST /event bodies and counts them exactly across
+// event loops, then formats the GET /stats body.
+//
+// # Counting
+//
+// Each event loop owns a Shard and calls Record for every accepted event,
+// then Publish once per batch before writing the batch's responses. Record
+// touches only the shard's own memory, except on the first sighting of a
+// user on that loop, which asks a process-wide set of user keys (256
+// mutex-guarded parts). Store.Snapshot merges the published state of every
+// shard on the cold path, and AppendStats writes it as JSON.
+//
+// # Exactness
+//
+// Sums never use floating point until the very end. Values the decoder marks
+// Small are whole nanounits (1e-9) and are added as 128-bit integers; other
+// values go to an exact decimal accumulator (math/big) on a rare path.
+// Integer addition is associative, so a Snapshot does not depend on how many
+// loops there are, which loop saw which event, or in what order. Sum and Avg
+// round the exact result once to the nearest float64.
+//
+// Users are counted by a 128-bit hash of the unescaped user id, keyed by a
+// per-store seed (Options.Seed) so that clients cannot craft collisions.
+// No user id is kept: every set holds only pointer-free 16-byte keys, which
+// the garbage collector never scans.
+//
+// # Memory per user
+//
+// A key costs 16 bytes per table slot, at a load factor between 3/8 and
+// 3/4: 21 to 43 bytes per user in the global set (about 27 at 10M users),
+// plus the same again in each loop's local set that has seen the user, up
+// to Options.LocalSetCap keys per loop (at most 32 MiB per loop at the
+// default cap of 2^20). At 10M users on 2 loops that is 256 MiB for
+// the global set plus 64 MiB of local sets, in 258 allocations.
+//
+// # Visibility
+//
+// Publish writes the shard's totals through a seqlock; Snapshot reads every
+// shard's last complete Publish. An event recorded before a Publish that
+// returned before Snapshot started is always included, so a client that got
+// its 200 sees its event in any /stats it asks for afterwards.
+package store

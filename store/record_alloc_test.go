@@ -1,0 +1,104 @@
+//go:build !race
+
+package store
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// userIDs returns "user_0" .. "user_{n-1}" as byte slices.
+func userIDs(n int) [][]byte {
+	ids := make([][]byte, n)
+	for i := range ids {
+		ids[i] = []byte("user_" + strconv.Itoa(i))
+	}
+	return ids
+}
+
+func TestRecordKnownUserDoesNotAllocate(t *testing.T) {
+	s := New(Options{})
+	sh := s.NewShard()
+	ids := userIDs(75_000)
+	for _, id := range ids {
+		sh.Record(&Event{UserID: id, Value: smallValue(1)})
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(10_000, func() {
+		sh.Record(&Event{UserID: ids[i%len(ids)], Value: smallValue(int64(i))})
+		i++
+	})
+	assert.Zero(t, allocs)
+}
+
+// New users allocate only when a set doubles, which amortizes below one
+// allocation per user (AllocsPerRun reports the integer mean).
+func TestRecordNewUserDoesNotAllocateAmortized(t *testing.T) {
+	s := New(Options{})
+	sh := s.NewShard()
+	ids := userIDs(300_001)
+	i := 0
+	allocs := testing.AllocsPerRun(300_000, func() {
+		sh.Record(&Event{UserID: ids[i], Value: smallValue(1)})
+		i++
+	})
+	assert.Zero(t, allocs)
+	assert.Equal(t, uint64(300_001), s.users.count.Load(), "every id was new")
+}
+
+// With the tables already large enough, a new user costs no allocation at all.
+func TestRecordNewUserIntoWarmTablesDoesNotAllocate(t *testing.T) {
+	s := New(Options{})
+	sh := s.NewShard()
+	const n = 20_000
+	sh.local.reserve(n + 1)
+	for p := range s.users.parts {
+		s.users.parts[p].set.reserve(n / 64) // far above n/256 per part
+	}
+	ids := userIDs(n + 1)
+	i := 0
+	allocs := testing.AllocsPerRun(n, func() {
+		sh.Record(&Event{UserID: ids[i], Value: smallValue(1)})
+		i++
+	})
+	assert.Zero(t, allocs)
+}
+
+func TestPublishDoesNotAllocate(t *testing.T) {
+	s := New(Options{})
+	sh := s.NewShard()
+	id := []byte("user_1")
+	allocs := testing.AllocsPerRun(1000, func() {
+		sh.Record(&Event{UserID: id, Value: smallValue(3)})
+		sh.Publish()
+	})
+	assert.Zero(t, allocs)
+}
+
+func TestSnapshotAndAppendStatsDoNotAllocate(t *testing.T) {
+	s := New(Options{})
+	a, b := s.NewShard(), s.NewShard()
+	ids := userIDs(1000)
+	for i, id := range ids {
+		a.Record(&Event{UserID: id, Value: smallValue(int64(i%1000) * nanosPerUnit)})
+		b.Record(&Event{UserID: id, Value: smallValue(int64(i%7)*nanosPerUnit + 333_333_333)})
+	}
+	a.Publish()
+	b.Publish()
+	buf := make([]byte, 0, 128)
+	allocs := testing.AllocsPerRun(1000, func() {
+		snap := s.Snapshot()
+		buf = AppendStats(buf[:0], &snap)
+	})
+	assert.Zero(t, allocs)
+	assert.Equal(t, `{"totalRequests":2000,"uniqueUsers":1000,"sum":502830.333333,"avg":251.4151666665}`, string(buf))
+
+	// Sums that need the integer long division allocate nothing either.
+	snap := Snapshot{TotalRequests: 3, nanos: int128{hi: 5, lo: 12345}}
+	allocs = testing.AllocsPerRun(1000, func() {
+		buf = AppendStats(buf[:0], &snap)
+	})
+	assert.Zero(t, allocs)
+}

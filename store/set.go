@@ -1,0 +1,166 @@
+package store
+
+// keySet is an open-addressing hash set of userKeys: one flat, pointer-free
+// slice (the garbage collector never scans it), a power-of-two slot count,
+// linear probing, and growth by doubling before the load passes 3/4.
+//
+// The all-zero key marks an empty slot. userHasher never produces it, but
+// the set still holds it correctly through a side flag, so the set is total
+// over userKey and needs no precondition from its callers.
+//
+// Keys are uniformly random (keyed hashes), so the low bits of lane a are a
+// good slot index as they are; no further mixing is needed.
+//
+// Memory: 16 bytes per slot at a load between 3/8 and 3/4 after growth, so
+// 21 to 43 bytes per key (about 27 at 10M keys spread over 256 sets).
+// The zero value is an empty set; it allocates on the first add.
+//
+// Not safe for concurrent use: each Shard owns one, and each globalSet part
+// guards its own with a mutex.
+type keySet struct {
+	slots   []userKey // len is zero or a power of two
+	count   int       // keys stored in slots (the zero key is not among them)
+	growAt  int       // count at which the next add grows the table first
+	hasZero bool      // the zero key is a member
+}
+
+// minSetSlots is the first table size: small enough that an idle loop or a
+// global part costs 16 KiB, big enough to skip the first few doublings.
+const minSetSlots = 1024
+
+// loadLimit returns how many keys a table of n slots may hold: 3/4 of it.
+func loadLimit(n int) int { return n - n>>2 }
+
+// slotsFor returns the smallest power-of-two table (at least minSetSlots)
+// that holds n keys under the load limit.
+func slotsFor(n int) int {
+	size := minSetSlots
+	for loadLimit(size) < n {
+		size <<= 1
+	}
+	return size
+}
+
+// len returns the number of keys in the set.
+func (s *keySet) len() int {
+	if s.hasZero {
+		return s.count + 1
+	}
+	return s.count
+}
+
+// reserve grows the table, if needed, so that n keys fit without growing.
+func (s *keySet) reserve(n int) {
+	if size := slotsFor(n); size > len(s.slots) {
+		s.rehash(size)
+	}
+}
+
+// contains reports whether k is in the set.
+func (s *keySet) contains(k userKey) bool {
+	if k == (userKey{}) {
+		return s.hasZero
+	}
+	if len(s.slots) == 0 {
+		return false
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := k.a & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case k:
+			return true
+		case userKey{}:
+			return false
+		}
+	}
+}
+
+// add inserts k and reports whether it was new. It allocates only when the
+// table doubles, so its cost per new key is amortized O(1) allocations
+// below one.
+func (s *keySet) add(k userKey) bool {
+	if k == (userKey{}) {
+		added := !s.hasZero
+		s.hasZero = true
+		return added
+	}
+	if s.count >= s.growAt {
+		s.rehash(max(minSetSlots, 2*len(s.slots)))
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := k.a & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case k:
+			return false
+		case userKey{}:
+			s.slots[i] = k
+			s.count++
+			return true
+		}
+	}
+}
+
+// addBelow inserts k unless that would take the set past limit keys.
+// It reports whether k was already present, and whether it was added now.
+// present == false && added == false means the set is full and k is not in
+// it: the caller must ask someone else.
+//
+// One probe sequence answers both questions, which is why this is not
+// contains followed by add.
+func (s *keySet) addBelow(k userKey, limit int) (present, added bool) {
+	if k == (userKey{}) {
+		if s.hasZero {
+			return true, false
+		}
+		if s.len() >= limit {
+			return false, false
+		}
+		s.hasZero = true
+		return false, true
+	}
+	if s.count >= s.growAt && s.len() < limit {
+		s.rehash(max(minSetSlots, 2*len(s.slots)))
+	}
+	if len(s.slots) == 0 {
+		return false, false // limit <= 0: never stores anything
+	}
+	mask := uint64(len(s.slots) - 1)
+	for i := k.a & mask; ; i = (i + 1) & mask {
+		switch s.slots[i] {
+		case k:
+			return true, false
+		case userKey{}:
+			if s.len() >= limit || s.count >= s.growAt {
+				// Full: the limit is reached, or the table may not grow
+				// (the limit forbade it) and one more key would break
+				// the load bound that keeps probes short and finite.
+				return false, false
+			}
+			s.slots[i] = k
+			s.count++
+			return false, true
+		}
+	}
+}
+
+// rehash moves every key into a fresh table of size slots (a power of two
+// that holds them all under the load limit).
+func (s *keySet) rehash(size int) {
+	if size&(size-1) != 0 || loadLimit(size) < s.count {
+		panic("BUG: store: keySet.rehash to a size that cannot hold the set")
+	}
+	old := s.slots
+	s.slots = make([]userKey, size)
+	s.growAt = loadLimit(size)
+	mask := uint64(size - 1)
+	for _, k := range old {
+		if k == (userKey{}) {
+			continue
+		}
+		i := k.a & mask
+		for s.slots[i] != (userKey{}) {
+			i = (i + 1) & mask
+		}
+		s.slots[i] = k
+	}
+}

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func randomKeys(n int, seed uint64) []userKey {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	keys := make([]userKey, n)
+	for i := range keys {
+		keys[i] = userKey{r.Uint64(), r.Uint64()}
+	}
+	return keys
+}
+
+func TestKeySetAddContains(t *testing.T) {
+	var s keySet                           // the zero value is an empty set
+	k1, k2 := userKey{1, 2}, userKey{1, 3} // same slot, different keys
+	assert.False(t, s.contains(k1))
+	assert.True(t, s.add(k1))
+	assert.False(t, s.add(k1), "second add of the same key")
+	assert.True(t, s.contains(k1))
+	assert.False(t, s.contains(k2), "a key sharing k1's slot is not k1")
+	assert.True(t, s.add(k2))
+	assert.True(t, s.contains(k2))
+	assert.Equal(t, 2, s.len())
+}
+
+func TestKeySetZeroKey(t *testing.T) {
+	var s keySet
+	zero := userKey{}
+	assert.False(t, s.contains(zero), "empty slots must not read as the zero key")
+	require.True(t, s.add(userKey{5, 5}))
+	assert.False(t, s.contains(zero), "empty slots of a live table must not read as the zero key")
+	assert.True(t, s.add(zero))
+	assert.False(t, s.add(zero))
+	assert.True(t, s.contains(zero))
+	assert.Equal(t, 2, s.len())
+
+	var c keySet
+	present, added := c.addBelow(zero, 1)
+	assert.Equal(t, [2]bool{false, true}, [2]bool{present, added})
+	present, added = c.addBelow(zero, 1)
+	assert.Equal(t, [2]bool{true, false}, [2]bool{present, added})
+	present, added = c.addBelow(userKey{7, 7}, 1)
+	assert.Equal(t, [2]bool{false, false}, [2]bool{present, added}, "the zero key counts against the limit")
+}
+
+func TestKeySetGrowth(t *testing.T) {
+	keys := randomKeys(200_000, 1)
+	var s keySet
+	for i, k := range keys {
+		require.True(t, s.add(k), "key %d", i)
+		require.LessOrEqual(t, s.count, loadLimit(len(s.slots)), "load above 3/4 after %d keys", i+1)
+	}
+	assert.Equal(t, len(keys), s.len())
+	assert.Equal(t, 0, len(s.slots)&(len(s.slots)-1), "table size is a power of two")
+	assert.Equal(t, slotsFor(len(keys)), len(s.slots), "the table doubles only when it must")
+	for i, k := range keys {
+		require.True(t, s.contains(k), "key %d lost in growth", i)
+		require.False(t, s.add(k), "key %d added twice", i)
+	}
+	for _, k := range randomKeys(10_000, 2) {
+		require.False(t, s.contains(k))
+	}
+}
+
+func TestKeySetReserve(t *testing.T) {
+	var s keySet
+	s.reserve(50_000)
+	table := &s.slots[0]
+	for _, k := range randomKeys(50_000, 3) {
+		s.add(k)
+	}
+	assert.Same(t, table, &s.slots[0], "reserve(n) must make n adds allocation-free")
+	assert.Equal(t, 50_000, s.len())
+}
+
+func TestKeySetAddBelowLimit(t *testing.T) {
+	tests := []struct {
+		name  string
+		limit int
+		keys  int
+	}{
+		{"no room", 0, 10},
+		{"negative limit", -1, 10},
+		{"below first table", 10, 50},
+		{"exactly a load limit", loadLimit(2048), 5000},
+		{"past several doublings", 10_000, 30_000},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			keys := randomKeys(tc.keys, uint64(tc.limit)+100)
+			var s keySet
+			for i, k := range keys {
+				present, added := s.addBelow(k, tc.limit)
+				require.False(t, present, "key %d", i)
+				require.Equal(t, i < tc.limit, added, "key %d of limit %d", i, tc.limit)
+			}
+			stored := max(tc.limit, 0)
+			require.Equal(t, stored, s.len())
+			if tc.limit > 0 {
+				assert.LessOrEqual(t, len(s.slots), slotsFor(tc.limit), "the limit bounds the table")
+			} else {
+				assert.Nil(t, s.slots, "a set with no room never allocates")
+			}
+			for i, k := range keys {
+				present, added := s.addBelow(k, tc.limit)
+				require.Equal(t, i < tc.limit, present, "key %d", i)
+				require.False(t, added, "key %d", i)
+				require.Equal(t, i < tc.limit, s.contains(k), "key %d", i)
+			}
+		})
+	}
+}
+
+func TestKeySetRehashRejectsTooSmallTable(t *testing.T) {
+	var s keySet
+	for _, k := range randomKeys(1000, 4) {
+		s.add(k)
+	}
+	assert.PanicsWithValue(t, "BUG: store: keySet.rehash to a size that cannot hold the set", func() { s.rehash(1024) })
+	assert.PanicsWithValue(t, "BUG: store: keySet.rehash to a size that cannot hold the set", func() { s.rehash(3000) })
+}
