@@ -1,0 +1,42 @@
+package store
+
+// Error is an event body the daemon rejects with 400 and {"error": Reason}.
+// The connection stays usable: a bad body never desynchronises the stream,
+// because the HTTP layer framed it before the decoder saw it.
+//
+// Invariant: every Reason is printable ASCII without '"' or '\\', so the
+// response writer may copy it into a JSON string without escaping.
+type Error struct{ Reason string }
+
+// Error returns "store: " + Reason.
+func (e *Error) Error() string { return "store: " + e.Reason }
+
+// Decode reports the first failure in this order: JSON syntax (ErrMalformedJSON,
+// ErrTooDeep), then ErrTrailingData, then ErrNotObject, then the first member
+// problem in document order, then a missing member.
+var (
+	// ErrMalformedJSON: the body is not RFC 8259 JSON (syntax, invalid UTF-8, bad escapes, lone surrogates).
+	ErrMalformedJSON = &Error{"malformed JSON"}
+	// ErrNotObject: the body is one valid JSON value but not an object.
+	ErrNotObject = &Error{"body is not a JSON object"}
+	// ErrTrailingData: something other than whitespace follows the top-level value.
+	ErrTrailingData = &Error{"trailing data after JSON value"}
+	// ErrTooDeep: an ignored member nests arrays or objects deeper than 64 levels.
+	ErrTooDeep = &Error{"JSON nested too deeply"}
+	// ErrMissingUserID: the object has no "userId" member.
+	ErrMissingUserID = &Error{"missing userId"}
+	// ErrUserIDNotString: the "userId" member is not a JSON string.
+	ErrUserIDNotString = &Error{"userId is not a string"}
+	// ErrEmptyUserID: the "userId" member is the empty string.
+	ErrEmptyUserID = &Error{"userId is empty"}
+	// ErrUserIDTooLong: the unescaped "userId" is longer than 4096 bytes.
+	ErrUserIDTooLong = &Error{"userId is longer than 4096 bytes"}
+	// ErrMissingValue: the object has no "value" member.
+	ErrMissingValue = &Error{"missing value"}
+	// ErrValueNotNumber: the "value" member is not a JSON number.
+	ErrValueNotNumber = &Error{"value is not a number"}
+	// ErrValueOutOfRange: "value" overflows float64, underflows a nonzero to 0, or is longer than 512 bytes.
+	ErrValueOutOfRange = &Error{"value is out of range"}
+	// ErrDuplicateMember: "userId" or "value" appears more than once.
+	ErrDuplicateMember = &Error{"duplicate userId or value member"}
+)
