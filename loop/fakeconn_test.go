@@ -59,6 +59,10 @@ func (c *fakeConn) SetContext(ctx any)        { c.ctx = ctx }
 func (c *fakeConn) EventLoop() gnet.EventLoop { return c.loop }
 func (c *fakeConn) InboundBuffered() int      { return len(c.inbound) }
 
+// Fd has no socket behind it: the server's lingering close (shutdown(2) on it) fails and
+// it falls back to a plain close.
+func (c *fakeConn) Fd() int { return -1 }
+
 func (c *fakeConn) OutboundBuffered() int {
 	if c.unread {
 		return len(c.out)

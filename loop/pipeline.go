@@ -52,6 +52,10 @@ type Conn struct {
 	continued bool
 	// closing is set once the server decided to close the connection.
 	closing bool
+	// lingering is set once the server answered its last response and shut down its
+	// sending side; what the client still sends is read and dropped (linger.go).
+	lingering bool
+	lingered  int // bytes dropped while lingering
 
 	// Coarse-clock stamps (see clock.go) for the timeouts: the last read, the first
 	// byte of the request in progress (0: none in progress) and the end of its header
@@ -62,6 +66,10 @@ type Conn struct {
 	requestStartFine int64
 	// leftover is how many bytes were buffered after the last Process, to count bytes in.
 	leftover int
+	// written counts every byte handed to gnet; mirror holds the ones gnet still queues
+	// (see Conn.write).
+	written uint64
+	mirror  []byte
 
 	pipe *Pipeline
 	gc   gnet.Conn
@@ -251,7 +259,8 @@ func (p *Pipeline) serve(mode connMode) {
 		p.shard.Publish()
 		snap := p.store.Snapshot()
 		if p.cfg.Cluster != nil && !localScope(req.Target) {
-			p.stats = p.cfg.Cluster.AppendStats(p.stats[:0], &snap)
+			local := snap // a copy, so that snap does not escape through the interface
+			p.stats = p.cfg.Cluster.AppendStats(p.stats[:0], &local)
 		} else {
 			p.stats = store.AppendStats(p.stats[:0], &snap)
 		}

@@ -10,6 +10,8 @@ package loop
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -93,12 +95,21 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	return nil, gnet.None
 }
 
-// OnClose releases the connection's slot.
-func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
+// OnClose releases the connection's slot. A client that only half-closed still gets the
+// answers queued for it (handOff).
+func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
 	s.open.Add(-1)
-	if cs, _ := c.Context().(*Conn); cs != nil && cs.pipe != nil {
+	cs, _ := c.Context().(*Conn)
+	if cs == nil {
+		return gnet.None
+	}
+	if errors.Is(err, io.EOF) && !cs.closing && c.OutboundBuffered() > 0 {
+		s.handOff(c, cs)
+	}
+	if cs.pipe != nil {
 		cs.pipe.detach(cs)
 	}
+	cs.mirror = nil
 	return gnet.None
 }
 
@@ -107,6 +118,9 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	cs, _ := c.Context().(*Conn)
 	if cs == nil || cs.closing {
 		return gnet.Close
+	}
+	if cs.lingering {
+		return cs.discardWhileLingering(c)
 	}
 	if c.OutboundBuffered() > s.cfg.maxPendingOutput() {
 		// The client sends requests but does not read the answers: stop paying for it.
@@ -129,12 +143,11 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	cs.leftover = len(in) - consumed
 	cs.track(coarseNow.Load(), consumed < len(in), p.req.HeaderDone)
 	if out := p.Output(); len(out) > 0 {
-		_, _ = c.Write(out)
+		cs.write(c, out)
 		p.ResetOutput()
 	}
 	if closeConn {
-		// gnet flushes the queued output before it closes the socket.
-		return gnet.Close
+		return s.closeAfterAnswer(c, cs)
 	}
 	if consumed > 0 {
 		// Discard(0) would drop everything: only discard what was consumed.

@@ -66,6 +66,10 @@ const (
 // check classifies c at time now (nanoseconds on the coarse clock).
 func (t Timeouts) check(c *Conn, now int64) expiry {
 	switch {
+	case c.lingering:
+		if now-c.lastActive > int64(lingerTime) {
+			return expiredIdle
+		}
 	case c.requestSince == 0:
 		if t.Idle > 0 && now-c.lastActive > int64(t.Idle) {
 			return expiredIdle
@@ -120,7 +124,7 @@ func (p *Pipeline) Run(context.Context) error {
 				reason = "request body timeout"
 			}
 			p.sweepOut = appendError(p.sweepOut[:0], http.StatusRequestTimeout, closeAfter, reason, "", false)
-			_, _ = c.gc.Write(p.sweepOut)
+			c.write(c.gc, p.sweepOut)
 			p.metrics.add(offBytesOut, uint64(len(p.sweepOut)))
 			p.metrics.request(3, 3, statusIndex(http.StatusRequestTimeout))
 			if exp == expiredBody {

@@ -44,7 +44,7 @@ func TestRestartAfterSIGTERMLosesNothing(t *testing.T) {
 
 	d2 := startDaemon(t, "-data-dir", dir)
 	assert.Equal(t, before, d2.stats())
-	assert.Contains(t, d2.logs.String(), "restored checkpoint")
+	assert.Contains(t, d2.logs.String(), "restoring checkpoint")
 
 	// Old users stay known; counting goes on from where it was.
 	sendEvents(t, d2, "u", 10, "1")

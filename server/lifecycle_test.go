@@ -193,6 +193,7 @@ func TestThousandResetConnections(t *testing.T) {
 	require.Equal(t, 200, code)
 	assert.Equal(t, int64(answered), d.stats().TotalRequests-before, "only answered events are counted")
 	peak := watch.peak()
+	t.Logf("RSS: baseline %d MiB, peak %d MiB", baseRSS>>20, peak>>20)
 	assert.Less(t, peak-baseRSS, int64(rssSlack), "RSS peaked at %d MiB over a baseline of %d MiB", peak>>20, baseRSS>>20)
 	waitSockets(t, d, baseSockets, 5*time.Second)
 }
@@ -341,6 +342,7 @@ func TestNonReadingPipelinerIsCutOff(t *testing.T) {
 	}
 	waitSockets(t, d, baseSockets, 10*time.Second)
 	peak := watch.peak()
+	t.Logf("RSS: baseline %d MiB, peak %d MiB", baseRSS>>20, peak>>20)
 	assert.Less(t, peak-baseRSS, int64(rssSlack), "RSS peaked at %d MiB over a baseline of %d MiB", peak>>20, baseRSS>>20)
 	code, _ := d.get("/health")
 	assert.Equal(t, 200, code)
@@ -386,4 +388,32 @@ func TestConcurrentResetStorm(t *testing.T) {
 	wg.Wait()
 	waitSockets(t, d, baseSockets, 10*time.Second)
 	assert.Equal(t, int64(workers/2*rounds), d.stats().TotalRequests-before)
+}
+
+// TestRejectedWhileSendingStillGetsTheAnswer: a client still streaming a body the daemon
+// refused (413 from the header) must read the 413 before the connection goes away, even
+// though the daemon closes with the client's bytes unread (RFC 9112 §9.6 warns that an
+// immediate close can turn into a reset that destroys the last response).
+func TestRejectedWhileSendingStillGetsTheAnswer(t *testing.T) {
+	d := startDaemon(t, "-loops", "1")
+	for i := range 5 {
+		c := d.dial()
+		require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
+		go func() {
+			if _, err := c.Write([]byte("POST /event HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n")); err != nil {
+				return
+			}
+			chunk := []byte(strings.Repeat("a", 16<<10))
+			for {
+				if _, err := c.Write(chunk); err != nil {
+					return
+				}
+			}
+		}()
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		require.NoError(t, err, "attempt %d", i)
+		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+		assert.True(t, resp.Close)
+		_ = c.Close()
+	}
 }

@@ -1,0 +1,307 @@
+package httpparse
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// maxContentLengthDigits bounds Content-Length so that the value always fits
+// in an int64 without overflow checks (10^18 - 1 < 2^63).
+const maxContentLengthDigits = 18
+
+// fieldState collects, across the field lines of one header section, what
+// the framing rules need once the section is complete.
+type fieldState struct {
+	hosts          int
+	sawCL, sawTE   bool
+	connClose      bool
+	connKeepAlive  bool
+	expectContinue bool
+}
+
+// parseHeaderSection parses the header section at buf[start:], applies the
+// framing rules of RFC 9112 §6 and §9.3 to req, and returns the index after
+// the section's final CRLF.
+func parseHeaderSection(buf []byte, start int, req *Request, lim *Limits) (int, error) {
+	var st fieldState
+	end, err := scanFieldSection(buf, start, lim, req, &st)
+	if err != nil {
+		return 0, err
+	}
+	if req.Minor == 1 && st.hosts == 0 {
+		return 0, ErrMissingHost // RFC 9112 §3.2
+	}
+	if req.ContentLength > int64(lim.MaxBody) {
+		return 0, ErrBodyTooLarge
+	}
+	// RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 persists only
+	// with "keep-alive" (RFC 9112 §C.2.2), and "close" always wins.
+	if req.Minor == 1 {
+		req.KeepAlive = !st.connClose
+	} else {
+		req.KeepAlive = st.connKeepAlive && !st.connClose
+	}
+	// RFC 9110 §10.1.1: a 100-continue expectation in HTTP/1.0 is ignored.
+	req.ExpectContinue = req.Minor == 1 && st.expectContinue
+	return end, nil
+}
+
+// scanFieldSection scans
+//
+//	*( field-line CRLF ) CRLF                                    (RFC 9112 §2.1)
+//	field-line = field-name ":" OWS field-value OWS              (RFC 9112 §5)
+//
+// at buf[start:], bounded by lim.MaxHeaderBytes bytes and lim.MaxHeaders
+// lines, and returns the index after the final CRLF. With st != nil each
+// field is applied to req; with st == nil (a trailer section) fields are
+// validated and ignored.
+func scanFieldSection(buf []byte, start int, lim *Limits, req *Request, st *fieldState) (int, error) {
+	end, short := window(buf, start, lim.MaxHeaderBytes, ErrHeadersTooLarge)
+	b := buf[:end]
+	i := start
+	for count := 0; ; count++ {
+		if i >= len(b) {
+			return 0, short
+		}
+		if b[i] == '\r' {
+			if i+1 >= len(b) {
+				return 0, short
+			}
+			if b[i+1] != '\n' {
+				return 0, ErrBadLineEnding
+			}
+			return i + 2, nil
+		}
+		if count == lim.MaxHeaders {
+			return 0, ErrHeadersTooLarge
+		}
+		nameStart := i
+		i = skipTokenBytes(b, i)
+		if i >= len(b) {
+			return 0, short
+		}
+		if b[i] != ':' || i == nameStart {
+			return 0, fieldNameError(b, nameStart, i)
+		}
+		nameEnd := i
+		i++
+		for i < len(b) && isOWS(b[i]) {
+			i++
+		}
+		valueStart := i
+		i = skipValueBytes(b, i)
+		if i+1 >= len(b) || b[i] != '\r' || b[i+1] != '\n' {
+			if i >= len(b) || b[i] == '\r' && i+1 == len(b) {
+				return 0, short
+			}
+			return 0, lineBreakError(b, i, ErrBadHeader) // a byte no field-value holds
+		}
+		valueEnd := i
+		for valueEnd > valueStart && isOWS(b[valueEnd-1]) {
+			valueEnd--
+		}
+		i += 2
+		if st != nil && mayBeFramingField(b[nameStart], nameEnd-nameStart) {
+			if err := st.apply(req, b[nameStart:nameEnd], b[valueStart:valueEnd]); err != nil {
+				return 0, err
+			}
+		}
+	}
+}
+
+// fieldNameError classifies the byte b[i] that ended the field name begun
+// at b[start] when it is not the colon of a non-empty name.
+func fieldNameError(b []byte, start, i int) error {
+	switch {
+	case i == start && isOWS(b[i]):
+		return ErrObsFold // RFC 9112 §5.2
+	case b[i] == '\n' || b[i] == '\r':
+		return lineBreakError(b, i, ErrBadHeader)
+	}
+	// Includes whitespace between name and colon (RFC 9112 §5.1).
+	return ErrBadHeader
+}
+
+// framingFieldInitial maps a field-name length to the lower-cased first
+// letter of the one field of that length apply looks at, so that most
+// fields are skipped without a call: host, expect, connection,
+// content-length, transfer-encoding.
+var framingFieldInitial = [...]byte{4: 'h', 6: 'e', 10: 'c', 14: 'c', 17: 't'}
+
+func mayBeFramingField(first byte, n int) bool {
+	return n < len(framingFieldInitial) && framingFieldInitial[n] == first|0x20
+}
+
+// apply records one header field. Names compare case-insensitively
+// (RFC 9110 §5.1); only the framing-relevant ones are looked at.
+func (st *fieldState) apply(req *Request, name, value []byte) error {
+	switch len(name) {
+	case 4:
+		if foldedNameKey(name) == keyHost {
+			return st.host(req, value)
+		}
+	case 6:
+		if foldedNameKey(name) == keyExpect {
+			return st.expect(value)
+		}
+	case 10:
+		if foldedNameKey(name) == keyConnection {
+			st.connection(value)
+		}
+	case 14:
+		if foldedNameKey(name) == keyContentLength {
+			return st.contentLength(req, value)
+		}
+	case 17:
+		if equalFoldLower(name, "transfer-encoding") {
+			return st.transferEncoding(req, value)
+		}
+	}
+	return nil
+}
+
+// Keys of the field names apply looks at, as foldedNameKey computes them.
+var (
+	keyHost          = foldedNameKey([]byte("host"))
+	keyExpect        = foldedNameKey([]byte("expect"))
+	keyConnection    = foldedNameKey([]byte("connection"))
+	keyContentLength = foldedNameKey([]byte("content-length"))
+)
+
+// foldedNameKey packs a field name of 4 to 16 bytes into its first and last
+// four (n < 8) or eight bytes, which overlap and so cover every byte, with
+// bit 0x20 set in each: for token bytes that is ASCII case folding (see
+// equalFoldLower). Two names of the same length are equal ignoring case iff
+// their keys are equal.
+func foldedNameKey(b []byte) [2]uint64 {
+	n := len(b)
+	if n < 8 {
+		return [2]uint64{
+			uint64(binary.LittleEndian.Uint32(b) | 0x20202020),
+			uint64(binary.LittleEndian.Uint32(b[n-4:]) | 0x20202020),
+		}
+	}
+	return [2]uint64{
+		binary.LittleEndian.Uint64(b) | 0x20*swarOnes,
+		binary.LittleEndian.Uint64(b[n-8:]) | 0x20*swarOnes,
+	}
+}
+
+// host checks Host = uri-host [ ":" port ] (RFC 9110 §7.2) loosely by byte
+// class; an empty value is allowed (RFC 9112 §3.2), a second field is not.
+func (st *fieldState) host(req *Request, v []byte) error {
+	st.hosts++
+	if st.hosts > 1 {
+		return ErrDuplicateHost
+	}
+	if skipClass(v, 0, classHost) != len(v) {
+		return ErrBadHeader
+	}
+	req.Host = v
+	return nil
+}
+
+// expect accepts only 100-continue (RFC 9110 §10.1.1); an empty value
+// expects nothing.
+func (st *fieldState) expect(v []byte) error {
+	if len(v) == 0 {
+		return nil
+	}
+	if !equalFoldLower(v, "100-continue") {
+		return ErrExpectationFailed
+	}
+	st.expectContinue = true
+	return nil
+}
+
+// connection collects the "close" and "keep-alive" options of
+// Connection = #connection-option (RFC 9110 §7.6.1), case-insensitively,
+// across every Connection field line.
+func (st *fieldState) connection(v []byte) {
+	for len(v) > 0 {
+		var opt []byte
+		opt, v = cutListElement(v)
+		switch {
+		case equalFoldLower(opt, "close"):
+			st.connClose = true
+		case equalFoldLower(opt, "keep-alive"):
+			st.connKeepAlive = true
+		}
+	}
+}
+
+// contentLength parses Content-Length = 1*DIGIT (RFC 9110 §8.6). A list of
+// values, or any second field line, is rejected outright rather than
+// reconciled (RFC 9112 §6.3 rule 5 lets a server reject them).
+func (st *fieldState) contentLength(req *Request, v []byte) error {
+	if st.sawCL {
+		return ErrDuplicateContentLength
+	}
+	if st.sawTE {
+		return ErrContentLengthWithTransferEncoding // RFC 9112 §6.1
+	}
+	st.sawCL = true
+	if len(v) == 0 || len(v) > maxContentLengthDigits {
+		return ErrBadContentLength
+	}
+	var n int64
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return ErrBadContentLength
+		}
+		n = n*10 + int64(c-'0')
+	}
+	req.ContentLength = n
+	return nil
+}
+
+// transferEncoding parses Transfer-Encoding = #transfer-coding
+// (RFC 9112 §6.1) across every field line: chunked must appear exactly once
+// and last; any other coding is not implemented; HTTP/1.0 must not use it.
+func (st *fieldState) transferEncoding(req *Request, v []byte) error {
+	if req.Minor == 0 {
+		return ErrBadTransferEncoding // RFC 9112 §6.1: faulty framing in HTTP/1.0
+	}
+	if st.sawCL {
+		return ErrContentLengthWithTransferEncoding
+	}
+	st.sawTE = true
+	codings := 0
+	for len(v) > 0 {
+		var coding []byte
+		coding, v = cutListElement(v)
+		if len(coding) == 0 {
+			continue // empty list elements are allowed (RFC 9110 §5.6.1)
+		}
+		codings++
+		if req.Chunked {
+			return ErrBadTransferEncoding // something after chunked
+		}
+		if equalFoldLower(coding, "chunked") {
+			req.Chunked = true
+			continue
+		}
+		n := 0
+		for n < len(coding) && isToken(coding[n]) {
+			n++
+		}
+		if n == 0 || equalFoldLower(coding[:n], "chunked") ||
+			(n < len(coding) && coding[n] != ';' && !isOWS(coding[n])) {
+			return ErrBadTransferEncoding // not a coding, or chunked with parameters
+		}
+		return ErrUnsupportedTransferEncoding
+	}
+	if codings == 0 {
+		return ErrBadTransferEncoding
+	}
+	return nil
+}
+
+// cutListElement splits v at its first comma and returns the first element
+// with OWS trimmed and the remainder (RFC 9110 §5.6.1 list syntax).
+func cutListElement(v []byte) (elem, rest []byte) {
+	if i := bytes.IndexByte(v, ','); i >= 0 {
+		return trimOWS(v[:i]), v[i+1:]
+	}
+	return trimOWS(v), nil
+}

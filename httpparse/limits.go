@@ -1,0 +1,88 @@
+package httpparse
+
+// Limits bound every length the parser accepts. A zero (or negative) field
+// takes its default.
+type Limits struct {
+	// MaxRequestLine bounds the request line including its CRLF (leading empty
+	// lines are not counted). Exceeding it yields ErrRequestLineTooLong as
+	// soon as that many bytes are buffered without a complete request line.
+	// Default 8192.
+	MaxRequestLine int
+	// MaxHeaderBytes bounds the header section after the request line (field
+	// lines and the final CRLF), and separately the trailer section of a
+	// chunked body -> ErrHeadersTooLarge. Default 8192.
+	MaxHeaderBytes int
+	// MaxHeaders bounds the number of field lines (and, separately, trailer
+	// field lines) -> ErrHeadersTooLarge. Default 64.
+	MaxHeaders int
+	// MaxBody bounds the decoded body -> ErrBodyTooLarge. A Content-Length
+	// above it fails as soon as the header section is complete. The raw
+	// framing of a chunked body is bounded by 2*MaxBody + 16384 bytes.
+	// Default 65536.
+	MaxBody int
+}
+
+// Defaults of the Limits fields.
+const (
+	defaultMaxRequestLine = 8192
+	defaultMaxHeaderBytes = 8192
+	defaultMaxHeaders     = 64
+	defaultMaxBody        = 65536
+)
+
+// chunkLineMax bounds one chunk-size line (size, extensions, CRLF). RFC 9112
+// §7.1.1 lets a recipient limit extensions; nothing legitimate comes close.
+const chunkLineMax = 4096
+
+// chunkedSlack is the framing allowance, on top of twice the decoded body,
+// for a chunked body; it keeps an endless stream of empty-extension or tiny
+// chunks from growing the connection's buffer without limit.
+const chunkedSlack = 16384
+
+// maxInt is the largest int; limits saturate at it instead of overflowing.
+const maxInt = int(^uint(0) >> 1)
+
+// withDefaults returns l with every non-positive field replaced by its default.
+func (l Limits) withDefaults() Limits {
+	if l.MaxRequestLine <= 0 {
+		l.MaxRequestLine = defaultMaxRequestLine
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = defaultMaxHeaderBytes
+	}
+	if l.MaxHeaders <= 0 {
+		l.MaxHeaders = defaultMaxHeaders
+	}
+	if l.MaxBody <= 0 {
+		l.MaxBody = defaultMaxBody
+	}
+	return l
+}
+
+// maxChunkedRaw is the bound on the raw bytes of a chunked body from the
+// first chunk-size line through the last-chunk line, saturating at maxInt.
+func (l *Limits) maxChunkedRaw() int {
+	if l.MaxBody > (maxInt-chunkedSlack)/2 {
+		return maxInt
+	}
+	return 2*l.MaxBody + chunkedSlack
+}
+
+// window returns the end index of the region buf[start:end] that may hold an
+// element limited to max bytes, and the error to report when that region runs
+// out before the element is complete: ErrNeedMore while more bytes could
+// still fit, tooLarge once the region already spans the whole limit.
+func window(buf []byte, start, max int, tooLarge error) (end int, short error) {
+	if len(buf)-start >= max {
+		return start + max, tooLarge
+	}
+	return len(buf), ErrNeedMore
+}
+
+// addSat returns a+b for non-negative a and b, saturating at maxInt.
+func addSat(a, b int) int {
+	if b > maxInt-a {
+		return maxInt
+	}
+	return a + b
+}

@@ -1,0 +1,206 @@
+package httpparse
+
+// maxLeadingEmptyLines is how many empty lines (CRLF) before the request line
+// are skipped; RFC 9112 §2.2 asks a server to ignore at least one.
+const maxLeadingEmptyLines = 4
+
+// Parse parses one request at the start of buf. It returns the number of
+// bytes the whole request (leading empty lines, request line, header
+// section, body, trailers) occupies, or ErrNeedMore (n == 0) when buf holds
+// only a prefix of a request that could still be valid, or an *Error
+// (n == 0). It allocates nothing in steady state, performs no I/O and keeps
+// no global state. See the package documentation for how long the views in
+// req stay valid.
+func Parse(buf []byte, req *Request, lim Limits) (n int, err error) {
+	lim = lim.withDefaults()
+	req.Reset()
+	n, err = parse(buf, req, &lim)
+	if err != nil {
+		if err == ErrNeedMore && req.Need <= len(buf) {
+			req.Need = len(buf) + 1
+		}
+		return 0, err
+	}
+	return n, nil
+}
+
+func parse(buf []byte, req *Request, lim *Limits) (int, error) {
+	i, err := skipEmptyLines(buf)
+	if err != nil {
+		return 0, err
+	}
+	if i, err = parseRequestLine(buf, i, req, lim.MaxRequestLine); err != nil {
+		return 0, err
+	}
+	if i, err = parseHeaderSection(buf, i, req, lim); err != nil {
+		return 0, err
+	}
+	req.HeaderDone = true
+	switch {
+	case req.Chunked:
+		return parseChunkedBody(buf, i, req, lim)
+	case req.ContentLength >= 0:
+		// ContentLength <= MaxBody was checked with the header section.
+		cl := int(req.ContentLength)
+		if cl > len(buf)-i {
+			req.Need = addSat(i, cl)
+			return 0, ErrNeedMore
+		}
+		req.Body = buf[i : i+cl]
+		return i + cl, nil
+	default:
+		// Neither Content-Length nor Transfer-Encoding: the body is empty
+		// (RFC 9112 §6.3 rule 7).
+		return i, nil
+	}
+}
+
+// skipEmptyLines returns the index just past the empty lines (CRLF) that may
+// precede the request line.
+func skipEmptyLines(buf []byte) (int, error) {
+	i := 0
+	for k := 0; ; k++ {
+		if i >= len(buf) {
+			return 0, ErrNeedMore
+		}
+		switch buf[i] {
+		case '\n':
+			return 0, ErrBadLineEnding
+		case '\r':
+		default:
+			return i, nil
+		}
+		if i+1 >= len(buf) {
+			return 0, ErrNeedMore
+		}
+		if buf[i+1] != '\n' {
+			return 0, ErrBadLineEnding
+		}
+		if k == maxLeadingEmptyLines {
+			return 0, ErrBadRequestLine
+		}
+		i += 2
+	}
+}
+
+// lineBreakError classifies the CR or LF (or other byte) at buf[i], found
+// where the line cannot end yet: a bare LF, or a CR not followed by LF, is
+// ErrBadLineEnding (RFC 9112 §2.2); anything else is def.
+func lineBreakError(buf []byte, i int, def error) error {
+	switch {
+	case buf[i] == '\n':
+		return ErrBadLineEnding
+	case buf[i] == '\r' && i+1 < len(buf) && buf[i+1] != '\n':
+		return ErrBadLineEnding
+	}
+	return def
+}
+
+// parseRequestLine parses
+//
+//	request-line = method SP request-target SP HTTP-version CRLF   (RFC 9112 §3)
+//	HTTP-version = HTTP-name "/" DIGIT "." DIGIT                   (RFC 9112 §2.3)
+//
+// at buf[start:] and returns the index after its CRLF. The whole line,
+// CRLF included, must fit in max bytes.
+func parseRequestLine(buf []byte, start int, req *Request, max int) (int, error) {
+	end, short := window(buf, start, max, ErrRequestLineTooLong)
+	line := buf[:end]
+
+	i := skipClass(line, start, classToken)
+	if i == len(line) {
+		return 0, short
+	}
+	if line[i] != ' ' || i == start {
+		switch line[i] {
+		case ' ', '\t', '\r':
+			return 0, lineBreakError(line, i, ErrBadRequestLine)
+		case '\n':
+			return 0, ErrBadLineEnding
+		}
+		return 0, ErrBadMethod
+	}
+	req.MethodName = line[start:i]
+	req.Method = lookupMethod(req.MethodName)
+
+	i++
+	targetStart := i
+	i = skipClass(line, i, classPath)
+	query := i // the "?" starting the query, or the end of the target
+	if i < len(line) && line[i] == '?' {
+		i = skipClass(line, i+1, classTarget)
+	}
+	if i == len(line) {
+		return 0, short
+	}
+	if line[i] != ' ' || i == targetStart {
+		switch line[i] {
+		case ' ', '\t', '\r', '\n':
+			return 0, lineBreakError(line, i, ErrBadRequestLine)
+		}
+		return 0, ErrBadTarget
+	}
+	req.Target = line[targetStart:i]
+
+	i++
+	next, err := parseVersion(line, i, req, short)
+	if err != nil {
+		return 0, err
+	}
+	return next, parseTarget(req, query-targetStart)
+}
+
+// parseVersion parses HTTP-version CRLF at line[i:]. Only major version 1 is
+// served; a higher minor version is processed as HTTP/1.1, the highest this
+// recipient conforms to (RFC 9110 §2.5, §6.2).
+func parseVersion(line []byte, i int, req *Request, short error) (int, error) {
+	const proto = "HTTP/1.1\r\n"
+	if len(line)-i >= len(proto) && string(line[i:i+len(proto)]) == proto {
+		req.Minor = 1
+		return i + len(proto), nil
+	}
+	for k := 0; k < len(proto); k++ {
+		if i+k >= len(line) {
+			return 0, short
+		}
+		c := line[i+k]
+		var ok bool
+		switch k {
+		case 5, 7:
+			ok = c >= '0' && c <= '9'
+		case 8:
+			if c != '\r' {
+				return 0, lineBreakError(line, i+k, errAfterVersion(c))
+			}
+			ok = true
+		case 9:
+			if c != '\n' {
+				return 0, ErrBadLineEnding
+			}
+			ok = true
+		default:
+			ok = c == proto[k]
+		}
+		if !ok {
+			return 0, lineBreakError(line, i+k, ErrBadVersion)
+		}
+	}
+	if line[i+5] != '1' {
+		return 0, ErrVersionNotSupported
+	}
+	req.Minor = 0
+	if line[i+7] != '0' {
+		req.Minor = 1
+	}
+	return i + len(proto), nil
+}
+
+// errAfterVersion classifies a byte found where the CR after the version
+// belongs: more whitespace breaks the line's structure, anything else
+// lengthens the version.
+func errAfterVersion(c byte) error {
+	if c == ' ' || c == '\t' {
+		return ErrBadRequestLine
+	}
+	return ErrBadVersion
+}

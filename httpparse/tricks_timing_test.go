@@ -1,0 +1,151 @@
+package httpparse
+
+import (
+	"strconv"
+	"testing"
+)
+
+// Each scanning trick is benchmarked beside the plain loop it replaces; the
+// tests in chars_test.go and swar_test.go prove each pair equivalent.
+
+// equalFoldLowerPlain is the byte-at-a-time form of equalFoldLower.
+func equalFoldLowerPlain(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i]|0x20 != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// skipClassPlain is the one-byte-per-step form of skipClass.
+func skipClassPlain(b []byte, i int, class uint8) int {
+	for i < len(b) && charClass[b[i]]&class != 0 {
+		i++
+	}
+	return i
+}
+
+var valueBenchInputs = []string{
+	"127.0.0.1:8080\r\n",
+	"application/json\r\n",
+	"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n",
+}
+
+func BenchmarkSkipValueBytes(b *testing.B) {
+	for _, impl := range []struct {
+		name string
+		f    func([]byte, int) int
+	}{{"swar", skipValueBytes}, {"plain", skipValueBytesPlain}} {
+		for _, in := range valueBenchInputs {
+			buf := []byte(in)
+			b.Run(impl.name+"/"+strconv.Itoa(len(in)), func(b *testing.B) {
+				b.SetBytes(int64(len(buf)))
+				for b.Loop() {
+					n := impl.f(buf, 0)
+					if n != len(buf)-2 {
+						b.Fatal(n)
+					}
+					sinkN += n
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkSkipClass(b *testing.B) {
+	names := []string{"Host:", "Content-Length:", "Accept-Encoding:", "User-Agent:"}
+	for _, impl := range []struct {
+		name string
+		f    func([]byte, int, uint8) int
+	}{
+		{"words", func(b []byte, i int, _ uint8) int { return skipTokenBytes(b, i) }},
+		{"unrolled", skipClass},
+		{"plain", skipClassPlain},
+	} {
+		b.Run(impl.name, func(b *testing.B) {
+			bufs := make([][]byte, len(names))
+			for k, s := range names {
+				bufs[k] = []byte(s)
+			}
+			for b.Loop() {
+				for _, buf := range bufs {
+					n := impl.f(buf, 0, classToken)
+					if n != len(buf)-1 {
+						b.Fatal(n)
+					}
+					sinkN += n
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkEqualFoldLower(b *testing.B) {
+	names := [][]byte{[]byte("Content-Length"), []byte("Transfer-Encoding"), []byte("Host"), []byte("Connection")}
+	lower := []string{"content-length", "transfer-encoding", "host", "connection"}
+	for _, impl := range []struct {
+		name string
+		f    func([]byte, string) bool
+	}{{"word", equalFoldLower}, {"plain", equalFoldLowerPlain}} {
+		b.Run(impl.name, func(b *testing.B) {
+			for b.Loop() {
+				for k := range names {
+					if !impl.f(names[k], lower[k]) {
+						b.Fatal(string(names[k]))
+					}
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkFoldedNameKey(b *testing.B) {
+	names := [][]byte{[]byte("Content-Length"), []byte("Host"), []byte("Connection"), []byte("User-Agent")}
+	b.Run("key", func(b *testing.B) {
+		for b.Loop() {
+			hits := 0
+			for _, name := range names {
+				switch len(name) {
+				case 4:
+					hits += boolInt(foldedNameKey(name) == keyHost)
+				case 10:
+					hits += boolInt(foldedNameKey(name) == keyConnection)
+				case 14:
+					hits += boolInt(foldedNameKey(name) == keyContentLength)
+				}
+			}
+			if hits != 3 {
+				b.Fatal(hits)
+			}
+		}
+	})
+	b.Run("equalFoldLower", func(b *testing.B) {
+		for b.Loop() {
+			hits := 0
+			for _, name := range names {
+				switch len(name) {
+				case 4:
+					hits += boolInt(equalFoldLower(name, "host"))
+				case 10:
+					hits += boolInt(equalFoldLower(name, "connection"))
+				case 14:
+					hits += boolInt(equalFoldLower(name, "content-length"))
+				}
+			}
+			if hits != 3 {
+				b.Fatal(hits)
+			}
+		}
+	})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,45 @@
+package loop
+
+import (
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+)
+
+// When the server closes a connection right after its last answer while the client is
+// still sending (a body it refused with 413, headers it refused with 431, requests
+// pipelined after Connection: close), the kernel answers the unread bytes with a reset,
+// and a reset can destroy the answer before the client reads it. RFC 9112 §9.6 asks for a
+// lingering close instead: shut down the sending side (the client sees the answer, then
+// EOF), keep reading and dropping what arrives for a while, then close.
+
+const (
+	// lingerTime bounds how long a lingering connection keeps its slot.
+	lingerTime = 2 * time.Second
+	// lingerBytes bounds what the server reads and drops for one connection.
+	lingerBytes = 1 << 20
+)
+
+// closeAfterAnswer ends a connection whose last answer was just written. When gnet holds
+// none of it back, the answer is already with the kernel, so a shutdown(SHUT_WR) sends
+// it and then FIN; otherwise (or where shutdown fails) it closes as gnet does.
+func (s *Server) closeAfterAnswer(c gnet.Conn, cs *Conn) gnet.Action {
+	if c.OutboundBuffered() > 0 || unix.Shutdown(c.Fd(), unix.SHUT_WR) != nil {
+		return gnet.Close
+	}
+	cs.track(coarseNow.Load(), false, false) // no request is in progress any more
+	cs.lingering = true
+	_, _ = c.Discard(-1) // n <= 0 drops everything buffered
+	return gnet.None
+}
+
+// discardWhileLingering drops what a lingering client sends; past lingerBytes it closes.
+func (cs *Conn) discardWhileLingering(c gnet.Conn) gnet.Action {
+	n, _ := c.Discard(-1)
+	cs.lingered += n
+	if cs.lingered > lingerBytes {
+		return gnet.Close
+	}
+	return gnet.None
+}
