@@ -15,6 +15,12 @@ const maxChunkSizeDigits = 16
 // lim.MaxHeaders. req.Body is a view into buf when the body has at most one
 // data chunk, else it is copied into req.scratch, and only once the whole
 // body is known to be valid, so a partial body costs no copying.
+// maxChunks bounds the data chunks of one body. Each read of a body that is still
+// arriving re-scans its framing from the first chunk, so a client trickling thousands of
+// tiny chunks would make the server's work grow with the square of their number; real
+// clients send one chunk or a few.
+const maxChunks = 1024
+
 func parseChunkedBody(buf []byte, start int, req *Request, lim *Limits) (int, error) {
 	end, short := window(buf, start, lim.maxChunkedRaw(), ErrBodyTooLarge)
 	b := buf[:end]
@@ -59,6 +65,9 @@ func parseChunkedBody(buf []byte, start int, req *Request, lim *Limits) (int, er
 			firstData = b[dataStart:dataEnd]
 		}
 		dataChunks++
+		if dataChunks > maxChunks {
+			return 0, ErrTooManyChunks
+		}
 		decoded += int(size)
 		i = dataEnd + 2
 	}

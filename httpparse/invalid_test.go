@@ -211,3 +211,18 @@ func TestInvalidCoversEverySentinel(t *testing.T) {
 		assert.Equal(t, strings.ToLower(e.Reason), e.Reason)
 	}
 }
+
+func TestTooManyChunks(t *testing.T) {
+	head := "POST /event HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+	var req Request
+	ok := head + strings.Repeat("1\r\na\r\n", maxChunks) + "0\r\n\r\n"
+	n, err := Parse([]byte(ok), &req, Limits{})
+	require.NoError(t, err)
+	assert.Equal(t, len(ok), n)
+	assert.Len(t, req.Body, maxChunks)
+
+	tooMany := head + strings.Repeat("1\r\na\r\n", maxChunks+1)
+	_, err = Parse([]byte(tooMany), &req, Limits{})
+	assert.ErrorIs(t, err, ErrTooManyChunks)
+	assert.Equal(t, 413, ErrTooManyChunks.Status)
+}

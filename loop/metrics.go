@@ -43,7 +43,7 @@ var (
 		httpparse.ErrDuplicateHost, httpparse.ErrBadContentLength, httpparse.ErrDuplicateContentLength,
 		httpparse.ErrContentLengthWithTransferEncoding, httpparse.ErrBadTransferEncoding,
 		httpparse.ErrUnsupportedTransferEncoding, httpparse.ErrBadChunk, httpparse.ErrBodyTooLarge,
-		httpparse.ErrExpectationFailed,
+		httpparse.ErrExpectationFailed, httpparse.ErrTooManyChunks,
 	}
 )
 
@@ -55,7 +55,7 @@ const (
 	offRequests    = 0
 	offBodyErrors  = offRequests + numRequestCounters
 	offFrameErrors = offBodyErrors + 13 // len(knownBodyErrors) + other
-	offBuckets     = offFrameErrors + 21
+	offBuckets     = offFrameErrors + 22
 	offDurationSum = offBuckets + numBuckets // nanoseconds
 	offBytesIn     = offDurationSum + 1
 	offBytesOut    = offBytesIn + 1
