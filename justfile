@@ -34,8 +34,9 @@ fuzz SECONDS="60":
 bench:
     go test -run='^$' -bench=. -benchmem -benchtime=200ms ./...
 
-# Per-stage benchmarks beside their baselines, pinned to one core, as one table.
-stages:
+# Per-stage benchmarks beside their baselines, pinned to one core, as one table
+# (just stages -cpu: process CPU time instead of wall time, for a busy machine).
+stages *FLAGS:
     #!/usr/bin/env bash
     set -euo pipefail
     tmp="$(mktemp -d)"
@@ -45,5 +46,5 @@ stages:
     pin=()
     if command -v taskset >/dev/null; then pin=(taskset -c 1); fi
     "${pin[@]}" go test -run '^$' -bench . -benchmem -count 5 -benchtime 200ms ./benchmarks/stages/ \
-        | tee "$raw" | "$tmp/table"
+        | tee "$raw" | "$tmp/table" {{FLAGS}}
     echo "raw go test output: $raw"
