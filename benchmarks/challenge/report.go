@@ -1,0 +1,243 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/bytedance/sonic"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/hist"
+	"github.com/onemrc/onemrc/benchmarks/internal/loadgen"
+)
+
+// report is everything a run found; the table and the -json file are two
+// renderings of it.
+type report struct {
+	Started       time.Time     `json:"started"`
+	Options       optionsReport `json:"options"`
+	Target        string        `json:"target"`
+	StartedDaemon bool          `json:"startedDaemon"`
+	DaemonPID     int           `json:"daemonPid,omitempty"`
+	DaemonLog     string        `json:"daemonLog,omitempty"`
+	DaemonStop    string        `json:"daemonStop,omitempty"`
+	Load          *loadReport   `json:"load,omitempty"`
+	Server        *usageReport  `json:"server,omitempty"`
+	Client        *usageReport  `json:"client,omitempty"`
+	StatsBefore   string        `json:"statsBefore,omitempty"`
+	StatsAfter    string        `json:"statsAfter,omitempty"`
+	Checks        []check       `json:"checks,omitempty"`
+	Notes         []string      `json:"notes,omitempty"`
+	Failures      []string      `json:"failures,omitempty"`
+	Pass          bool          `json:"pass"`
+	LogFile       string        `json:"logFile,omitempty"`
+}
+
+type optionsReport struct {
+	N        int    `json:"n"`
+	Conns    int    `json:"c"`
+	Users    int    `json:"users"`
+	RPS      int    `json:"rps"`
+	Pipeline int    `json:"pipeline"`
+	Half     bool   `json:"half"`
+	Addr     string `json:"addr,omitempty"`
+	Timeout  string `json:"timeout"`
+	Loops    int    `json:"loops"`
+	PID      int    `json:"pid,omitempty"`
+}
+
+type loadReport struct {
+	Seconds    float64        `json:"seconds"`
+	ConnectSec float64        `json:"connectSeconds"`
+	Conns      int            `json:"connections"`
+	ReqPerSec  float64        `json:"reqPerSec"`
+	Sent       uint64         `json:"sent"`
+	OK         uint64         `json:"ok"`
+	Errors     uint64         `json:"errors"`
+	Non200     uint64         `json:"non200"`
+	ConnErrors uint64         `json:"connErrors"`
+	Lost       uint64         `json:"lost"`
+	Unsent     uint64         `json:"unsent"`
+	LatencyNs  latencyReport  `json:"latencyNs"`
+	Expected   expectedReport `json:"expected"`
+}
+
+type latencyReport struct {
+	P50  int64   `json:"p50"`
+	P90  int64   `json:"p90"`
+	P99  int64   `json:"p99"`
+	P999 int64   `json:"p99.9"`
+	Max  int64   `json:"max"`
+	Mean float64 `json:"mean"`
+}
+
+type expectedReport struct {
+	Requests uint64  `json:"totalRequests"`
+	Users    uint64  `json:"uniqueUsers"`
+	Sum      string  `json:"sum"`
+	Avg      float64 `json:"avg"`
+}
+
+// usageReport is one process's cost over the load phase.
+type usageReport struct {
+	PID               int     `json:"pid"`
+	CPUSeconds        float64 `json:"cpuSeconds"`
+	CPUSecondsPer1000 float64 `json:"cpuSecondsPer1000Requests"`
+	PeakRSSBytes      int64   `json:"peakRssBytes"`
+}
+
+func newReport(o options) *report {
+	return &report{
+		Started: time.Now(),
+		Options: optionsReport{
+			N: o.N, Conns: o.Conns, Users: o.Users, RPS: o.RPS, Pipeline: o.Pipeline,
+			Half: o.Half, Addr: o.Addr, Timeout: o.Timeout.String(), Loops: o.Loops, PID: o.PID,
+		},
+	}
+}
+
+func (r *report) fail(format string, args ...any) {
+	r.Failures = append(r.Failures, fmt.Sprintf(format, args...))
+}
+
+func (r *report) note(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+}
+
+func (r *report) setLoad(res loadgen.Result, want loadgen.Figures) {
+	lat := res.Latency
+	if lat == nil {
+		lat = hist.New(loadgen.LatencyHighest)
+	}
+	l := &loadReport{
+		Seconds: res.Elapsed.Seconds(), ConnectSec: res.ConnectTime.Seconds(), Conns: res.Conns,
+		Sent: res.Sent, OK: res.OK, Errors: res.Errors(), Non200: res.Non200,
+		ConnErrors: res.ConnErrors, Lost: res.Lost, Unsent: res.Unsent,
+		LatencyNs: latencyReport{
+			P50: lat.Percentile(50), P90: lat.Percentile(90), P99: lat.Percentile(99),
+			P999: lat.Percentile(99.9), Max: lat.Max(), Mean: lat.Mean(),
+		},
+		Expected: expectedReport{
+			Requests: want.Requests, Users: want.Users, Sum: ratText(want.Sum()), Avg: want.Avg(),
+		},
+	}
+	if res.Elapsed > 0 {
+		l.ReqPerSec = float64(res.OK+res.Non200) / res.Elapsed.Seconds()
+	}
+	r.Load = l
+}
+
+// header is the run's first lines: what it is about to do.
+func (r *report) header() string {
+	o := r.Options
+	rps := "unlimited"
+	if o.RPS > 0 {
+		rps = thousands(uint64(o.RPS)) + "/s"
+	}
+	return fmt.Sprintf("onemrc challenge  %s\n  -n %d -c %d -users %d -pipeline %d -half=%v -rps %s -timeout %s\n",
+		r.Started.Format(time.RFC3339), o.N, o.Conns, o.Users, o.Pipeline, o.Half, rps, o.Timeout)
+}
+
+// table renders the result for people.
+func (r *report) table() string {
+	var b strings.Builder
+	row := func(name, format string, args ...any) {
+		fmt.Fprintf(&b, "  %-26s %s\n", name, fmt.Sprintf(format, args...))
+	}
+	target := r.Target
+	if r.StartedDaemon {
+		target += fmt.Sprintf("  (started ./server, pid %d)", r.DaemonPID)
+	}
+	row("target", "%s", target)
+	if l := r.Load; l != nil {
+		row("total time", "%.3f s  (after %.3f s opening %s connections)", l.Seconds, l.ConnectSec, thousands(uint64(l.Conns)))
+		row("throughput", "%s req/s", thousands(uint64(l.ReqPerSec)))
+		row("requests", "%s sent, %s answered 200", thousands(l.Sent), thousands(l.OK))
+		row("errors", "%s  (non-200 %s, connection %s, unanswered %s, unsent %s)",
+			thousands(l.Errors), thousands(l.Non200), thousands(l.ConnErrors), thousands(l.Lost), thousands(l.Unsent))
+		lat := l.LatencyNs
+		row("latency", "p50 %s  p90 %s  p99 %s  p99.9 %s  max %s",
+			ms(lat.P50), ms(lat.P90), ms(lat.P99), ms(lat.P999), ms(lat.Max))
+	}
+	usage := func(name string, u *usageReport) {
+		if u == nil {
+			row(name, "not measured (needs the daemon it starts, or -pid)")
+			return
+		}
+		row(name+" CPU", "%.4f s per 1,000 requests  (%.2f s in all)", u.CPUSecondsPer1000, u.CPUSeconds)
+		row(name+" peak RSS", "%.1f MiB", float64(u.PeakRSSBytes)/(1<<20))
+	}
+	usage("server", r.Server)
+	if r.Client != nil {
+		row("client CPU", "%.4f s per 1,000 requests  (%.2f s in all)", r.Client.CPUSecondsPer1000, r.Client.CPUSeconds)
+	}
+	if r.StatsBefore != "" {
+		row("/stats before", "%s", r.StatsBefore)
+	}
+	if r.StatsAfter != "" {
+		row("/stats after", "%s", r.StatsAfter)
+	}
+	for _, c := range r.Checks {
+		verdict := "ok"
+		if !c.OK {
+			verdict = "MISMATCH"
+		}
+		line := fmt.Sprintf("want %s, got %s  %s", c.Want, c.Got, verdict)
+		if c.Note != "" {
+			line += "  (" + c.Note + ")"
+		}
+		row("check "+c.Name, "%s", line)
+	}
+	if r.DaemonStop != "" {
+		row("daemon", "%s", r.DaemonStop)
+	}
+	if r.DaemonLog != "" {
+		row("daemon log", "%s", r.DaemonLog)
+	}
+	for _, n := range r.Notes {
+		row("note", "%s", n)
+	}
+	b.WriteString(r.verdict())
+	b.WriteByte('\n')
+	return b.String()
+}
+
+// verdict is the final line: PASS or FAIL with the reasons.
+func (r *report) verdict() string {
+	if r.Pass {
+		return "PASS"
+	}
+	return "FAIL: " + strings.Join(r.Failures, "; ")
+}
+
+// ms writes nanoseconds as milliseconds with three significant decimals.
+func ms(ns int64) string {
+	return fmt.Sprintf("%.3f ms", float64(ns)/1e6)
+}
+
+// writeJSON writes the report to path.
+func (r *report) writeJSON(path string) error {
+	data, err := sonic.ConfigStd.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// logPaths returns the run's log file and the daemon's output file under
+// dir/logs, named after the start time.
+func logPaths(dir string, started time.Time) (runLog, daemonLog string) {
+	stamp := started.Format("20060102-150405")
+	logs := filepath.Join(dir, "logs")
+	return filepath.Join(logs, "challenge-"+stamp+".log"), filepath.Join(logs, "challenge-"+stamp+".daemon.log")
+}
+
+// writeLog stores the header, the table and the verdict of the run.
+func writeLog(path, text string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(text), 0o644)
+}
