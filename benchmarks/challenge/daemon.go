@@ -60,11 +60,12 @@ type daemon struct {
 // startDaemon runs bin on addr with its output appended to logPath. The
 // admin listener is disabled so several runs (or a developer's own daemon)
 // never fight over its fixed port.
-func startDaemon(bin, addr string, loops int, logPath string) (*daemon, error) {
+func startDaemon(bin, addr string, loops int, extra []string, logPath string) (*daemon, error) {
 	args := []string{"-addr", addr, "-admin-addr="}
 	if loops > 0 {
 		args = append(args, "-loops", strconv.Itoa(loops))
 	}
+	args = append(args, extra...)
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err

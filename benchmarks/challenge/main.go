@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -36,6 +37,7 @@ type options struct {
 	PID         int
 	AllowRemote bool
 	CPUProfile  string
+	DaemonArgs  []string
 
 	logDir string // tests: where logs/ goes instead of the module root
 }
@@ -56,10 +58,17 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.PID, "pid", 0, "PID of the -addr daemon, to report its CPU and memory")
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback -addr")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the client's CPU profile of the load phase to this file")
+	var daemonArgs string
+	fs.StringVar(&daemonArgs, "daemon-args", "", "extra flags for the daemon it starts, space-separated (e.g. \"-cluster redis://127.0.0.1:6379/0\")")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	if daemonArgs != "" {
+		o.DaemonArgs = strings.Fields(daemonArgs)
+	}
 	switch {
+	case len(o.DaemonArgs) > 0 && o.Addr != "":
+		return o, errors.New("-daemon-args applies only to a daemon it starts, not to -addr")
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	case o.N < 0:

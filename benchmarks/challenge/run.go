@@ -84,7 +84,7 @@ func (r *report) execute(ctx context.Context, o options, root string, rootErr er
 		if err := os.MkdirAll(filepath.Dir(daemonLog), 0o755); err != nil {
 			return err
 		}
-		d, err := startDaemon(bin, addr, o.Loops, daemonLog)
+		d, err := startDaemon(bin, addr, o.Loops, o.DaemonArgs, daemonLog)
 		if err != nil {
 			return err
 		}
