@@ -48,3 +48,29 @@ stages *FLAGS:
     "${pin[@]}" go test -run '^$' -bench . -benchmem -count 5 -benchtime 200ms ./benchmarks/stages/ \
         | tee "$raw" | "$tmp/table" {{FLAGS}}
     echo "raw go test output: $raw"
+
+# CPU profile of onemrcd under the 1MRC load for SECONDS; prints the top functions.
+profile SECONDS="10" *FLAGS:
+    go run ./benchmarks/profile -seconds {{SECONDS}} {{FLAGS}}
+
+# onemrc beside net/http, fasthttp and nginx under wrk (installs wrk and nginx-light).
+compare *FLAGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >/dev/null
+    fi
+    go run ./benchmarks/compare {{FLAGS}}
+
+# Hostile clients (idle floods, endless bodies, huge headers, non-readers, resets): RSS per scenario.
+hostile *FLAGS:
+    go run ./benchmarks/hostile {{FLAGS}}
+
+# What cluster mode costs: challenge rounds alone vs -cluster (installs redis-server).
+cluster-cost *FLAGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if ! command -v redis-server >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    fi
+    go run ./benchmarks/clustercost {{FLAGS}}
