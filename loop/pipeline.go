@@ -160,7 +160,10 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 		}
 		p.metrics.add(offBytesOut, uint64(len(p.out)-outBefore))
 		p.shard.Publish()
-		p.metrics.publish()
+		if now := coarseNow.Load(); now != p.metrics.publishedAt {
+			p.metrics.publishedAt = now
+			p.metrics.publish()
+		}
 	}()
 	for consumed < len(in) {
 		n, err := httpparse.Parse(in[consumed:], &p.req, p.cfg.Limits)

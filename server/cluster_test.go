@@ -158,7 +158,8 @@ func TestClusterSurvivesARedisRestart(t *testing.T) {
 	sendRange(t, a, 40_000, 50_000, 30_000)
 	sendRange(t, b, 50_000, 60_000, 30_000)
 	require.Eventually(t, func() bool {
-		return value(t, scrape(t, adminA), "onemrc_cluster_flushes_total", "result", "failed") > 0
+		failed, _ := find(scrape(t, adminA), "onemrc_cluster_flushes_total", "result", "failed")
+		return failed > 0
 	}, 10*time.Second, 50*time.Millisecond, "failed flushes are counted")
 	startRedis(t, r.addr)
 	sendRange(t, a, 60_000, 70_000, 30_000)
