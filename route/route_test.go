@@ -59,3 +59,19 @@ func TestHandlerString(t *testing.T) {
 	assert.Equal(t, "event", Event.String())
 	assert.Equal(t, "unknown", Handler(200).String())
 }
+
+// Paths longer than 8 bytes take the byte-by-byte comparison.
+func TestLongPaths(t *testing.T) {
+	table := New(
+		Route{Path: "/a-much-longer-path", Handler: Stats, Methods: []httpparse.Method{httpparse.MethodGet}},
+		Route{Path: "/12345678", Handler: Health, Methods: []httpparse.Method{httpparse.MethodGet}},
+	)
+	h, _ := table.Lookup(httpparse.MethodGet, []byte("/a-much-longer-path"))
+	assert.Equal(t, Stats, h)
+	h, _ = table.Lookup(httpparse.MethodGet, []byte("/a-much-longer-patH"))
+	assert.Equal(t, NotFound, h)
+	h, _ = table.Lookup(httpparse.MethodGet, []byte("/12345678"))
+	assert.Equal(t, Health, h)
+	h, _ = table.Lookup(httpparse.MethodGet, []byte("/1234567"))
+	assert.Equal(t, NotFound, h)
+}
