@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+)
+
+// peer is one server under comparison.
+type peer struct {
+	Name string
+	// HasStats says the peer serves /stats, so its counts can be checked.
+	HasStats bool
+	// build compiles the peer into binDir; nil for a system binary.
+	build func(env *environment) error
+	// command returns the server's argv for a loopback port; workDir is a
+	// fresh folder the peer may write into.
+	command func(env *environment, port int, workDir string) ([]string, error)
+}
+
+// allPeers are the known peers, in the order a round runs them.
+var allPeers = []peer{
+	{
+		Name:     "onemrc",
+		HasStats: true,
+		build: func(env *environment) error {
+			return goBuild(env.root, filepath.Join(env.binDir, "onemrcd"), "./server")
+		},
+		command: func(env *environment, port int, _ string) ([]string, error) {
+			bin := env.onemrcd
+			if bin == "" {
+				bin = filepath.Join(env.binDir, "onemrcd")
+			}
+			// One event loop: the server gets one CPU, like every peer.
+			return []string{bin,
+				"-addr", loopback(port), "-loops", "1", "-admin-addr", ""}, nil
+		},
+	},
+	goPeer("nethttp"),
+	goPeer("fasthttp"),
+	{
+		Name: "nginx",
+		command: func(env *environment, port int, workDir string) ([]string, error) {
+			conf := filepath.Join(workDir, "nginx.conf")
+			if err := os.WriteFile(conf, []byte(nginxConfig(workDir, port)), 0o644); err != nil {
+				return nil, err
+			}
+			return []string{env.nginx, "-p", workDir, "-c", conf,
+				"-e", filepath.Join(workDir, "error.log")}, nil
+		},
+	},
+}
+
+// goPeer is a peer main package under benchmarks/peers (its own module).
+func goPeer(name string) peer {
+	return peer{
+		Name:     name,
+		HasStats: true,
+		build: func(env *environment) error {
+			return goBuild(filepath.Join(env.root, "benchmarks", "peers"),
+				filepath.Join(env.binDir, "peer-"+name), "./"+name)
+		},
+		command: func(env *environment, port int, _ string) ([]string, error) {
+			return []string{filepath.Join(env.binDir, "peer-"+name), "-addr", loopback(port)}, nil
+		},
+	}
+}
+
+// nginxConfig is the no-work limit: answer 200 to everything, one process.
+//
+// master_process off keeps nginx in the single process the harness starts,
+// so its /proc figures are the whole server (worker_processes 1 says the same
+// for a reader who turns the master back on). keepalive_requests is raised
+// from its default of 1000 so nginx, like the other peers, never closes a
+// busy keep-alive connection mid-run; worker_connections must exceed the
+// 1,000 connections of mode c1000.
+func nginxConfig(dir string, port int) string {
+	return fmt.Sprintf(`daemon off;
+master_process off;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log error;
+
+events {
+    worker_connections 4096;
+}
+
+http {
+    access_log off;
+    keepalive_requests 1000000000;
+    keepalive_timeout 75s;
+    client_body_temp_path %[1]s/client_body;
+    proxy_temp_path %[1]s/proxy;
+    fastcgi_temp_path %[1]s/fastcgi;
+    uwsgi_temp_path %[1]s/uwsgi;
+    scgi_temp_path %[1]s/scgi;
+
+    server {
+        listen 127.0.0.1:%[2]d;
+        location / {
+            return 200;
+        }
+    }
+}
+`, dir, port)
+}
+
+// goBuild runs `go build -o out pkg` in dir.
+func goBuild(dir, out, pkg string) error {
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = dir
+	cmd.Stdout = os.Stderr
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go build %s in %s: %w", pkg, dir, err)
+	}
+	return nil
+}
+
+func loopback(port int) string {
+	return "127.0.0.1:" + strconv.Itoa(port)
+}
+
+// selectPeers returns the named peers in the given order.
+func selectPeers(names []string) ([]peer, error) {
+	var out []peer
+	for _, n := range names {
+		found := false
+		for _, p := range allPeers {
+			if p.Name == n {
+				out = append(out, p)
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown peer %q", n)
+		}
+	}
+	return out, nil
+}
+
+// mode is one load shape.
+type mode struct {
+	Name   string `json:"name"`
+	Conns  int64  `json:"connections"`
+	Depth  int64  `json:"depth"`
+	Script string `json:"script"` // under benchmarks/wrk
+}
+
+var allModes = []mode{
+	{Name: "c1000", Conns: 1000, Depth: 1, Script: "events.lua"},
+	{Name: "c100", Conns: 100, Depth: 1, Script: "events.lua"},
+	{Name: "pipe16", Conns: 100, Depth: 16, Script: "pipeline.lua"},
+}
+
+func selectModes(names []string) ([]mode, error) {
+	var out []mode
+	for _, n := range names {
+		found := false
+		for _, m := range allModes {
+			if m.Name == n {
+				out = append(out, m)
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown mode %q", n)
+		}
+	}
+	return out, nil
+}
