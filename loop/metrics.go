@@ -104,6 +104,13 @@ func (m *loopMetrics) publish() {
 	}
 }
 
+// otherMethod and otherEndpoint are the "other" label values' indexes, used for answers
+// given before a request was parsed (framing errors, timeouts).
+const (
+	otherMethod   = len(metricMethods) - 1
+	otherEndpoint = len(metricEndpoints) - 1
+)
+
 func methodIndex(m httpparse.Method) int {
 	switch m {
 	case httpparse.MethodGet:
@@ -113,7 +120,7 @@ func methodIndex(m httpparse.Method) int {
 	case httpparse.MethodPost:
 		return 2
 	}
-	return 3
+	return otherMethod
 }
 
 // endpointIndex labels a request by its route, or by its path when the method was wrong.
@@ -126,13 +133,13 @@ func endpointIndex(h route.Handler, path []byte) int {
 	case route.Health:
 		return 2
 	case route.MethodNotAllowed:
-		for i, e := range metricEndpoints[:3] {
+		for i, e := range metricEndpoints[:otherEndpoint] {
 			if e == string(path) {
 				return i
 			}
 		}
 	}
-	return 3
+	return otherEndpoint
 }
 
 func statusIndex(status int) int {

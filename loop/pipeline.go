@@ -184,7 +184,7 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 			// (RFC 9112 §2.2, §6.3).
 			p.out = appendError(p.out, perr.Status, closeAfter, perr.Reason, "", false)
 			p.metrics.add(offFrameErrors+framingErrorIndex(perr), 1)
-			p.metrics.request(3, 3, statusIndex(perr.Status))
+			p.metrics.request(otherMethod, otherEndpoint, statusIndex(perr.Status))
 			answered++
 			return consumed, true
 		}

@@ -126,7 +126,7 @@ func (p *Pipeline) Run(context.Context) error {
 			p.sweepOut = appendError(p.sweepOut[:0], http.StatusRequestTimeout, closeAfter, reason, "", false)
 			c.write(c.gc, p.sweepOut)
 			p.metrics.add(offBytesOut, uint64(len(p.sweepOut)))
-			p.metrics.request(3, 3, statusIndex(http.StatusRequestTimeout))
+			p.metrics.request(otherMethod, otherEndpoint, statusIndex(http.StatusRequestTimeout))
 			if exp == expiredBody {
 				p.metrics.add(offBodyTO, 1)
 			} else {
