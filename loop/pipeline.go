@@ -20,7 +20,8 @@ type Config struct {
 	// Routes is copied into each pipeline; the zero Table means route.Default().
 	Routes *route.Table
 	// MaxPendingOutput caps the response bytes queued for a connection that does not read
-	// them; past it the connection is closed. 0 means 1 MiB.
+	// them; past it the connection is closed. 0 means 256 KiB: room for thousands of
+	// pipelined answers, and a bound on what a client that never reads can pin.
 	MaxPendingOutput int
 	// MaxConns caps open connections; one more is answered 503 and closed. 0: no cap.
 	MaxConns int
@@ -40,7 +41,7 @@ func (c Config) maxPendingOutput() int {
 	if c.MaxPendingOutput > 0 {
 		return c.MaxPendingOutput
 	}
-	return 1 << 20
+	return 256 << 10
 }
 
 // Conn is the per-connection state a pipeline needs between reads. The zero value is a
