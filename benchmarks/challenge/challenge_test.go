@@ -17,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -189,7 +191,7 @@ func TestRunAgainstAFakeDaemon(t *testing.T) {
 }
 
 func TestRunFailsWhenNothingListens(t *testing.T) {
-	addr, err := freeLoopbackAddr()
+	addr, err := onemrcd.FreeLoopbackAddr()
 	require.NoError(t, err)
 	var out bytes.Buffer
 	start := time.Now()

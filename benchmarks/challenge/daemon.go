@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -20,33 +16,6 @@ const (
 	healthTimeout = 30 * time.Second // from start to the first GET /health = 200
 	stopGrace     = 10 * time.Second // from SIGTERM to SIGKILL
 )
-
-// moduleRoot is the directory holding the go.mod of the current module,
-// as the go command sees it from the working directory.
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("not inside the onemrc module: run from the repository or pass -addr")
-	}
-	return filepath.Dir(gomod), nil
-}
-
-// buildDaemon compiles ./server of the module at root into dir/onemrcd.
-func buildDaemon(ctx context.Context, root, dir string) (string, error) {
-	bin := filepath.Join(dir, "onemrcd")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./server")
-	cmd.Dir = root
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build ./server: %w\n%s", err, strings.TrimSpace(out.String()))
-	}
-	return bin, nil
-}
 
 // daemon is an onemrcd process this run started.
 type daemon struct {

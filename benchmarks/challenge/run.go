@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 
 	"github.com/onemrc/onemrc/benchmarks/internal/loadgen"
+	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
 
@@ -20,7 +21,7 @@ func run(ctx context.Context, o options, out io.Writer) *report {
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 
-	root, rootErr := moduleRoot(ctx)
+	root, rootErr := onemrcd.ModuleRoot(ctx)
 	logDir := root
 	switch {
 	case o.logDir != "":
@@ -66,7 +67,7 @@ func (r *report) execute(ctx context.Context, o options, root string, rootErr er
 	addr, pid := o.Addr, o.PID
 	if addr == "" {
 		if rootErr != nil {
-			return rootErr
+			return fmt.Errorf("%w, or pass -addr", rootErr)
 		}
 		tmp, err := os.MkdirTemp("", "onemrc-challenge-")
 		if err != nil {
@@ -74,11 +75,11 @@ func (r *report) execute(ctx context.Context, o options, root string, rootErr er
 		}
 		defer os.RemoveAll(tmp)
 		fmt.Fprintln(out, "building ./server ...")
-		bin, err := buildDaemon(ctx, root, tmp)
+		bin, err := onemrcd.Build(ctx, root, tmp)
 		if err != nil {
 			return err
 		}
-		if addr, err = freeLoopbackAddr(); err != nil {
+		if addr, err = onemrcd.FreeLoopbackAddr(); err != nil {
 			return err
 		}
 		if err := os.MkdirAll(filepath.Dir(daemonLog), 0o755); err != nil {

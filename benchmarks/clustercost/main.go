@@ -20,6 +20,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 )
 
 type result struct {
@@ -58,7 +60,7 @@ func run(rounds, n, conns int, out string) error {
 	if b, err := exec.Command("go", "build", "-o", runner, "./benchmarks/challenge").CombinedOutput(); err != nil {
 		return fmt.Errorf("building the challenge runner: %v\n%s", err, b)
 	}
-	addr, err := freeAddr()
+	addr, err := onemrcd.FreeLoopbackAddr()
 	if err != nil {
 		return err
 	}
@@ -128,15 +130,6 @@ func median(rs []result, f func(result) float64) float64 {
 	}
 	slices.Sort(v)
 	return v[len(v)/2]
-}
-
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	return l.Addr().String(), nil
 }
 
 // redisCommand sends one command in RESP and returns the first reply line.

@@ -2,54 +2,18 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 )
-
-// moduleRoot is the directory of the go.mod the go command finds from here.
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("not inside the onemrc module: run from the repository")
-	}
-	return filepath.Dir(gomod), nil
-}
-
-// buildDaemon compiles ./server of the module at root into dir/onemrcd.
-func buildDaemon(root, dir string) (string, error) {
-	bin := filepath.Join(dir, "onemrcd")
-	cmd := exec.Command("go", "build", "-o", bin, "./server")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build ./server: %w\n%s", err, out)
-	}
-	return bin, nil
-}
-
-// freeLoopbackAddr returns 127.0.0.1:port for a port the kernel just handed out
-// to a listener that was closed at once.
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	addr := ln.Addr().String()
-	return addr, ln.Close()
-}
 
 // daemon is an onemrcd process this program started.
 type daemon struct {
@@ -66,7 +30,7 @@ type daemon struct {
 // flags after the defaults, and env added to this process's environment. It returns
 // once GET /health answers 200.
 func startDaemon(bin string, loops int, env []string, extra ...string) (*daemon, error) {
-	addr, err := freeLoopbackAddr()
+	addr, err := onemrcd.FreeLoopbackAddr()
 	if err != nil {
 		return nil, err
 	}

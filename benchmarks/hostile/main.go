@@ -32,6 +32,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 )
 
 // attacks are the hostile-client scenarios, in the order "all" runs them.
@@ -136,7 +138,7 @@ func run(ctx context.Context, opts options) error {
 	if lim, err := raiseFileLimit(); err != nil || lim < idleConns+1000 {
 		fmt.Fprintf(os.Stderr, "hostile: open-file limit %d (%v): the conns scenario may fail to connect\n", lim, err)
 	}
-	root, err := moduleRoot()
+	root, err := onemrcd.ModuleRoot(context.Background())
 	if err != nil {
 		return err
 	}
@@ -150,7 +152,7 @@ func run(ctx context.Context, opts options) error {
 			return err
 		}
 		defer os.RemoveAll(dir)
-		if bin, err = buildDaemon(root, dir); err != nil {
+		if bin, err = onemrcd.Build(context.Background(), root, dir); err != nil {
 			return err
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 )
 
 // usersOptions configure the 10-million-user run.
@@ -55,7 +57,7 @@ func runUsers(ctx context.Context, root, bin string, loops int, opts usersOption
 	env := []string{"GODEBUG=gctrace=1"}
 	// The admin listener serves /debug/pprof/heap?gc=1, which runs runtime.GC: one
 	// full cycle with every user live, after the load.
-	adminAddr, err := freeLoopbackAddr()
+	adminAddr, err := onemrcd.FreeLoopbackAddr()
 	if err != nil {
 		return r, err
 	}

@@ -15,17 +15,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/onemrc/onemrc/benchmarks/internal/loadgen"
+	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 )
 
 func main() {
@@ -42,21 +41,34 @@ func main() {
 }
 
 func run(seconds, pipeline, conns, loops, top int) error {
-	root, err := exec.Command("go", "env", "GOMOD").Output()
+	ctx := context.Background()
+	root, err := onemrcd.ModuleRoot(ctx)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(filepath.Dir(strings.TrimSpace(string(root))), "logs")
+	dir := filepath.Join(root, "logs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	stamp := time.Now().Format("20060102-150405")
-	bin := filepath.Join(dir, "onemrcd-"+stamp)
-	prof := filepath.Join(dir, "onemrcd-"+stamp+".cpu.pprof")
-	if b, err := exec.Command("go", "build", "-o", bin, "./server").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, b)
+	built, err := onemrcd.Build(ctx, root, dir)
+	if err != nil {
+		return err
 	}
-	addr, admin := freeAddr(), freeAddr()
+	// Keep the binary beside its profile under a name of its own, for pprof later.
+	bin := filepath.Join(dir, "onemrcd-"+stamp)
+	if err := os.Rename(built, bin); err != nil {
+		return err
+	}
+	prof := bin + ".cpu.pprof"
+	addr, err := onemrcd.FreeLoopbackAddr()
+	if err != nil {
+		return err
+	}
+	admin, err := onemrcd.FreeLoopbackAddr()
+	if err != nil {
+		return err
+	}
 	args := []string{"-addr", addr, "-admin-addr", admin}
 	if loops > 0 {
 		args = append(args, "-loops", strconv.Itoa(loops))
@@ -73,7 +85,7 @@ func run(seconds, pipeline, conns, loops, top int) error {
 		return err
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(seconds+30)*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(seconds+30)*time.Second)
 	defer cancel()
 	progress, wait, err := loadgen.Start(ctx, loadgen.Config{Addr: addr, Requests: 1 << 40, Conns: conns,
 		Users: 75_000, Pipeline: pipeline})
@@ -108,15 +120,6 @@ func run(seconds, pipeline, conns, loops, top int) error {
 	fmt.Print(string(out))
 	fmt.Printf("\nprofile: %s\nbinary:  %s\nexplore: go tool pprof -http=127.0.0.1:0 %s %s\n", prof, bin, bin, prof)
 	return err
-}
-
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func waitHealthy(addr string) error {
