@@ -180,6 +180,3 @@ func (s *Server) OnTick() (time.Duration, gnet.Action) {
 	s.mu.Unlock()
 	return tickInterval, gnet.None
 }
-
-// Rejected is the number of connections refused because MaxConns were open.
-func (s *Server) Rejected() int64 { return s.rejected.Load() }

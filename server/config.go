@@ -51,16 +51,10 @@ func envName(flagName string) string {
 // defaults, the config file (-config or ONEMRC_CONFIG), the environment (ONEMRC_*), and the
 // command line. Bad values in any of them are errors; flag.ErrHelp asks for the usage only.
 func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (config, error) {
-	// A first pass over the command line finds -config (and rejects bad syntax early).
+	// A first pass over the command line finds -config; it also prints the usage for -h
+	// or a malformed flag, so the second pass below parses args that are known good.
 	var probe config
-	pfs := newFlagSet(&probe, io.Discard)
-	if err := pfs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			newFlagSet(&probe, usageOut).Usage()
-		} else {
-			// Let the real pass print the usage line for the error.
-			newFlagSet(&probe, usageOut).Parse(args)
-		}
+	if err := newFlagSet(&probe, usageOut).Parse(args); err != nil {
 		return probe, err
 	}
 	configFile := probe.configFile
@@ -107,7 +101,7 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.configFile, "config", "", "JSON file of options, keyed by flag name: {\"addr\": \":8080\", \"loops\": 2}")
 	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address host:port")
 	fs.StringVar(&cfg.adminAddr, "admin-addr", "127.0.0.1:6060", "admin listener (/metrics, /debug/pprof) host:port; empty disables it")
-	fs.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "event loops (default: number of CPUs)")
+	fs.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "event loops; the default is this machine's number of CPUs")
 	fs.BoolVar(&cfg.reusePort, "reuseport", false, "give each loop its own SO_REUSEPORT listener")
 	fs.IntVar(&cfg.limits.MaxBody, "max-body", 64<<10, "largest request body in bytes (413 beyond)")
 	fs.IntVar(&cfg.limits.MaxRequestLine, "max-request-line", 8<<10, "longest request line in bytes (414 beyond)")
@@ -121,7 +115,7 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.dataDir, "data-dir", "", "directory for checkpoints of the stats; empty keeps them in memory only")
 	fs.DurationVar(&cfg.ckptEvery, "checkpoint-interval", 5*time.Second, "time between checkpoints with -data-dir (also written at shutdown)")
 	fs.StringVar(&cfg.cluster, "cluster", "", "redis://host:port/db of the cluster to merge /stats with; empty runs alone")
-	fs.StringVar(&cfg.nodeID, "node-id", "", "this daemon's name in the cluster (default hostname:port)")
+	fs.StringVar(&cfg.nodeID, "node-id", "", "this daemon's name in the cluster; empty means hostname:port")
 	fs.DurationVar(&cfg.flushEvery, "flush-interval", 100*time.Millisecond, "time between flushes to the cluster")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.Usage = func() {

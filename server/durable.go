@@ -68,8 +68,7 @@ type checkpointer struct {
 	log      *slog.Logger
 
 	mu       sync.Mutex // one write at a time
-	lastSeen uint64     // TotalRequests in the last checkpoint written
-	written  bool
+	lastSeen uint64     // TotalRequests in the last checkpoint written (or restored)
 
 	stop chan struct{}
 	done chan struct{}
@@ -78,8 +77,7 @@ type checkpointer struct {
 func newCheckpointer(dir string, interval time.Duration, srv *loop.Server, st *store.Store, log *slog.Logger) *checkpointer {
 	c := &checkpointer{dir: dir, interval: interval, srv: srv, st: st, log: log,
 		stop: make(chan struct{}), done: make(chan struct{})}
-	c.lastSeen = st.Snapshot().TotalRequests
-	c.written = true // what was restored is on disk already
+	c.lastSeen = st.Snapshot().TotalRequests // what was restored is on disk already
 	return c
 }
 
@@ -92,8 +90,9 @@ func (c *checkpointer) run() {
 		case <-c.stop:
 			return
 		case <-t.C:
-			if c.st.Snapshot().TotalRequests == c.lastSeen && c.written {
-				continue // nothing new since the last checkpoint
+			// Every accepted event moves the count, so an equal count means nothing new.
+			if c.st.Snapshot().TotalRequests == c.lastSeen {
+				continue
 			}
 			var state store.State
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -124,7 +123,7 @@ func (c *checkpointer) write(state store.State, why string) error {
 		c.log.Error("checkpoint failed", "why", why, "err", err)
 		return err
 	}
-	c.lastSeen, c.written = state.TotalRequests, true
+	c.lastSeen = state.TotalRequests
 	c.log.Info("checkpoint written", "why", why, "file", path, "totalRequests", state.TotalRequests,
 		"users", len(state.Users), "took", time.Since(start).Round(time.Millisecond))
 	return nil
