@@ -38,3 +38,12 @@ func TestProcessAllocatesNothing(t *testing.T) {
 	}
 	require.NotZero(t, p.store.Snapshot().TotalRequests)
 }
+
+func TestLocalScopeAllocatesNothing(t *testing.T) {
+	target := []byte("/stats?a=1&b=2&c=3&scope=local")
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		if !localScope(target) {
+			t.Fatal("scope=local not found")
+		}
+	}))
+}

@@ -3,8 +3,11 @@ package loop
 import (
 	"context"
 	"io"
+	"syscall"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"github.com/onemrc/onemrc/store"
 )
 
 // fakeLoop is a gnet.EventLoop whose goroutine is the test's: Execute runs the runnable at
@@ -33,9 +36,13 @@ func (l *fakeLoop) Execute(ctx context.Context, r gnet.Runnable) error {
 //   - Close only queues the close: OnClose runs after the current callback (deliver and
 //     sweep do that);
 //   - with unread set the peer reads nothing, so every written byte stays pending in
-//     OutboundBuffered.
+//     OutboundBuffered;
+//   - with breakOnWrite set the socket refuses the next write (EPIPE) and, as gnet does,
+//     Write closes the connection on the spot: OnClose runs inside it;
+//   - fakePauser stops reads; deliver then refuses to run, as gnet would not read.
 //
-// The embedded gnet.Conn is nil: an unmodelled method panics.
+// Every call after OnClose is counted in lateCalls: gnet may have handed the descriptor
+// to another client. The embedded gnet.Conn is nil: an unmodelled method panics.
 type fakeConn struct {
 	gnet.Conn
 
@@ -45,6 +52,12 @@ type fakeConn struct {
 	view    []byte // backing array of the last Peek, poisoned after each callback
 	out     []byte // every byte written, in order
 	unread  bool
+	srv     *Server
+
+	breakOnWrite bool
+	readsPaused  bool // fakePauser stopped reads
+	pauses       int  // times reads were paused
+	lateCalls    int  // calls of Fd, buffers, Peek, Discard or Write after OnClose
 
 	closeQueued bool // Close was called
 	closed      bool // OnClose ran; nothing may be written afterwards
@@ -57,13 +70,27 @@ func newFakeConn(l *fakeLoop) *fakeConn { return &fakeConn{loop: l} }
 func (c *fakeConn) Context() any              { return c.ctx }
 func (c *fakeConn) SetContext(ctx any)        { c.ctx = ctx }
 func (c *fakeConn) EventLoop() gnet.EventLoop { return c.loop }
-func (c *fakeConn) InboundBuffered() int      { return len(c.inbound) }
+
+func (c *fakeConn) late() {
+	if c.closed {
+		c.lateCalls++
+	}
+}
+
+func (c *fakeConn) InboundBuffered() int {
+	c.late()
+	return len(c.inbound)
+}
 
 // Fd has no socket behind it: the server's lingering close (shutdown(2) on it) fails and
 // it falls back to a plain close.
-func (c *fakeConn) Fd() int { return -1 }
+func (c *fakeConn) Fd() int {
+	c.late()
+	return -1
+}
 
 func (c *fakeConn) OutboundBuffered() int {
+	c.late()
 	if c.unread {
 		return len(c.out)
 	}
@@ -71,6 +98,7 @@ func (c *fakeConn) OutboundBuffered() int {
 }
 
 func (c *fakeConn) Peek(n int) ([]byte, error) {
+	c.late()
 	if n > len(c.inbound) {
 		return nil, io.ErrShortBuffer
 	}
@@ -82,6 +110,7 @@ func (c *fakeConn) Peek(n int) ([]byte, error) {
 }
 
 func (c *fakeConn) Discard(n int) (int, error) {
+	c.late()
 	total := len(c.inbound)
 	if n <= 0 || n >= total {
 		c.inbound = c.inbound[:0]
@@ -92,11 +121,34 @@ func (c *fakeConn) Discard(n int) (int, error) {
 }
 
 func (c *fakeConn) Write(p []byte) (int, error) {
+	c.late()
 	if c.closed {
 		c.lateWrites++
 	}
+	if c.breakOnWrite {
+		c.finish(c.srv) // gnet's el.close, OnClose included, inside Write
+		return 0, syscall.EPIPE
+	}
 	c.out = append(c.out, p...)
 	return len(p), nil
+}
+
+// fakePauser stops reads of a fakeConn.
+type fakePauser struct{}
+
+func (fakePauser) pause(gc gnet.Conn) error {
+	c := gc.(*fakeConn)
+	c.late()
+	c.readsPaused = true
+	c.pauses++
+	return nil
+}
+
+// newFakeServer is a server whose loops pause reads of fake connections.
+func newFakeServer(st *store.Store, cfg Config) *Server {
+	s := NewServer(st, cfg)
+	s.newReadPauser = func(gnet.Conn) (readPauser, error) { return fakePauser{}, nil }
+	return s
 }
 
 func (c *fakeConn) Close() error {
@@ -113,6 +165,7 @@ func (c *fakeConn) poison() {
 
 // open runs OnOpen as gnet does on accept and reports whether the connection stays open.
 func (c *fakeConn) open(s *Server) bool {
+	c.srv = s
 	out, action := s.OnOpen(c)
 	if len(out) > 0 {
 		_, _ = c.Write(out)
@@ -129,6 +182,9 @@ func (c *fakeConn) open(s *Server) bool {
 func (c *fakeConn) deliver(s *Server, b []byte) bool {
 	if c.closed {
 		panic("BUG: fakeConn: read delivered after close")
+	}
+	if c.readsPaused {
+		panic("BUG: fakeConn: read delivered while reads are paused")
 	}
 	c.inbound = append(c.inbound, b...)
 	c.traffic++

@@ -21,17 +21,38 @@ const (
 	lingerBytes = 1 << 20
 )
 
-// closeAfterAnswer ends a connection whose last answer was just written. When gnet holds
-// none of it back, the answer is already with the kernel, so a shutdown(SHUT_WR) sends
-// it and then FIN; otherwise (or where shutdown fails) it closes as gnet does.
-func (s *Server) closeAfterAnswer(c gnet.Conn, cs *Conn) gnet.Action {
-	if c.OutboundBuffered() > 0 || unix.Shutdown(c.Fd(), unix.SHUT_WR) != nil {
+// closeAfterAnswer ends a connection whose last answer was just written (and which is
+// still open). With the answer wholly in the kernel, a shutdown(SHUT_WR) sends it and then
+// FIN; with part of it still queued in gnet, reading stops and the shutdown waits until
+// gnet has written the rest (checkPaused). Where neither is possible it closes as gnet
+// does, which writes what the socket takes at once and drops the rest.
+func (s *Server) closeAfterAnswer(c gnet.Conn, cs *Conn, now int64) gnet.Action {
+	if c.OutboundBuffered() > 0 {
+		cs.pipe.pauseIfQueued(cs, now)
+		if !cs.paused {
+			return gnet.Close
+		}
+		cs.closeWhenDrained = true
+		_, _ = c.Discard(-1) // n <= 0 drops everything buffered: nothing more is served
+		return gnet.None
+	}
+	if !cs.startLinger(c, now) {
 		return gnet.Close
 	}
-	cs.track(coarseNow.Load(), false, false) // no request is in progress any more
-	cs.lingering = true
-	_, _ = c.Discard(-1) // n <= 0 drops everything buffered
 	return gnet.None
+}
+
+// startLinger shuts down c's sending side and from then on drops what the client sends.
+// It reports false when the shutdown failed and the caller must close instead. Only for
+// an open connection with nothing queued.
+func (cs *Conn) startLinger(c gnet.Conn, now int64) bool {
+	if unix.Shutdown(c.Fd(), unix.SHUT_WR) != nil {
+		return false
+	}
+	cs.track(now, false, false, false) // no request is in progress any more
+	cs.lingering = true
+	_, _ = c.Discard(-1)
+	return true
 }
 
 // discardWhileLingering drops what a lingering client sends; past lingerBytes it closes.

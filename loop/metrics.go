@@ -62,7 +62,9 @@ const (
 	offHeaderTO    = offBytesOut + 1
 	offBodyTO      = offHeaderTO + 1
 	offIdleClosed  = offBodyTO + 1
-	offEvents      = offIdleClosed + 1 // requests served by this loop (any status)
+	offLingerTO    = offIdleClosed + 1 // lingering closes ended by lingerTime
+	offSendTO      = offLingerTO + 1   // paused connections whose client read nothing for Idle
+	offEvents      = offSendTO + 1     // requests served by this loop (any status)
 	numCounters    = offEvents + 1
 )
 
@@ -238,6 +240,8 @@ type Metrics struct {
 	BytesOut       uint64
 	HeaderTimeouts uint64
 	BodyTimeouts   uint64
+	LingerTimeouts uint64 // lingering closes that ran out their time
+	SendTimeouts   uint64 // connections closed with answers queued and unread for Idle
 	IdleClosed     uint64
 	LoopRequests   []uint64 // requests answered by each loop, in loop creation order
 	InFlight       int64
@@ -287,5 +291,6 @@ func (s *Server) Metrics() Metrics {
 	m.DurationSum = float64(sum[offDurationSum]) / 1e9
 	m.BytesIn, m.BytesOut = sum[offBytesIn], sum[offBytesOut]
 	m.HeaderTimeouts, m.BodyTimeouts, m.IdleClosed = sum[offHeaderTO], sum[offBodyTO], sum[offIdleClosed]
+	m.LingerTimeouts, m.SendTimeouts = sum[offLingerTO], sum[offSendTO]
 	return m
 }

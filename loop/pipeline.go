@@ -19,9 +19,10 @@ type Config struct {
 	Limits httpparse.Limits
 	// Routes is copied into each pipeline; the zero Table means route.Default().
 	Routes *route.Table
-	// MaxPendingOutput caps the response bytes queued for a connection that does not read
-	// them; past it the connection is closed. 0 means 256 KiB: room for thousands of
-	// pipelined answers, and a bound on what a client that never reads can pin.
+	// MaxPendingOutput bounds the answers one batch may produce for a connection: a
+	// client whose pipelined requests ask for more before it reads (one read, at most
+	// ReadSize bytes of requests, is answered at a time) gets the answers that fit and is
+	// closed. 0 means DefaultMaxPendingOutput.
 	MaxPendingOutput int
 	// MaxConns caps open connections; one more is answered 503 and closed. 0: no cap.
 	MaxConns int
@@ -37,11 +38,22 @@ type ClusterStats interface {
 	AppendStats(dst []byte, local *store.Snapshot) []byte
 }
 
+// ReadSize is how many bytes gnet reads from a socket at a time (gnet.WithReadBufferCap):
+// the most requests one batch answers. The largest answer per request byte is about 6x
+// (GET /stats: 33 bytes of request, about 190 of answer), so no read of valid requests
+// asks for more than about 48 KiB of answers.
+const ReadSize = 8 << 10
+
+// DefaultMaxPendingOutput is above what any ReadSize of valid requests can ask for, so
+// that only a client that sends more than it reads meets it, and small enough that
+// max-conns of them stay affordable.
+const DefaultMaxPendingOutput = 64 << 10
+
 func (c Config) maxPendingOutput() int {
 	if c.MaxPendingOutput > 0 {
 		return c.MaxPendingOutput
 	}
-	return 256 << 10
+	return DefaultMaxPendingOutput
 }
 
 // Conn is the per-connection state a pipeline needs between reads. The zero value is a
@@ -67,10 +79,19 @@ type Conn struct {
 	requestStartFine int64
 	// leftover is how many bytes were buffered after the last Process, to count bytes in.
 	leftover int
-	// written counts every byte handed to gnet; mirror holds the ones gnet still queues
-	// (see Conn.write).
-	written uint64
-	mirror  []byte
+
+	// gone is set by OnClose: gnet has closed the connection (possibly inside a Write) and
+	// its descriptor number may already serve another client. Nothing touches gc after.
+	gone bool
+	// paused is set while reading stops because answers are queued (output.go), since
+	// pausedAt; queuedAtSweep is the queue the last sweep saw, to tell a client that reads
+	// slowly from one that does not read at all.
+	paused        bool
+	listed        bool // in pipe.paused
+	pausedAt      int64
+	queuedAtSweep int
+	// closeWhenDrained asks for the lingering close once the queued answers are written.
+	closeWhenDrained bool
 
 	pipe *Pipeline
 	gc   gnet.Conn
@@ -92,22 +113,38 @@ type Pipeline struct {
 	out    []byte
 	stats  []byte
 
+	maxOutput int    // cfg.maxPendingOutput()
+	answered  uint64 // requests the last Process answered
+
 	// The loop's connections, for the timeout sweep; only the loop goroutine touches them.
 	timeouts Timeouts
 	conns    []*Conn
 	sweepOut []byte
+
+	// Connections paused because answers are queued for them; nPaused is its length for
+	// the ticker goroutine, which queues checkPaused while it is not zero.
+	reads   readPauser
+	paused  []*Conn
+	nPaused atomic.Int32
 
 	metrics loopMetrics
 	id      int // creation order, the "loop" label of per-loop metrics
 
 	el          gnet.EventLoop
 	sweepQueued atomic.Bool // a sweep is queued on el and has not run yet
-	lastSweep   int64       // coarse time of the last queued sweep; ticker goroutine only
+	sweepFull   atomic.Bool // the queued sweep checks every connection's timeouts
+	lastSweep   int64       // coarse time of the last full sweep; ticker goroutine only
+}
+
+// readPauser stops gnet reading a connection until its output queue drains (output.go).
+type readPauser interface {
+	pause(c gnet.Conn) error
 }
 
 // NewPipeline makes the pipeline of one event loop, with its own shard of st.
 func NewPipeline(st *store.Store, cfg Config) *Pipeline {
-	p := &Pipeline{cfg: cfg, store: st, shard: st.NewShard(), timeouts: cfg.Timeouts.withDefaults()}
+	p := &Pipeline{cfg: cfg, store: st, shard: st.NewShard(), timeouts: cfg.Timeouts.withDefaults(),
+		maxOutput: cfg.maxPendingOutput()}
 	if cfg.Routes != nil {
 		p.routes = *cfg.Routes
 	} else {
@@ -132,7 +169,9 @@ func (p *Pipeline) ResetOutput() {
 // Process answers every complete request at the start of in, appending the responses to
 // the output, and reports how many bytes of in they occupied and whether the connection
 // must be closed once the output is written. A trailing partial request is left for the
-// next call. Every event it counted is published before it returns, so once the caller
+// next call. Once this call's answers reach MaxPendingOutput it answers nothing more and
+// asks for the close: a client that asks for that much at once without reading is not
+// served on credit. Every event it counted is published before it returns, so once the caller
 // writes the output, any /stats that starts afterwards includes them.
 func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 	p.tmpl.refresh()
@@ -145,6 +184,7 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 	answered := uint64(0)
 	outBefore := len(p.out)
 	defer func() {
+		p.answered = answered
 		end := monotonic()
 		if answered > 0 {
 			p.metrics.observe(end-firstStart, 1)
@@ -203,6 +243,9 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 		answered++
 		if mode == closeAfter {
 			// No request after one that closes the connection is processed (RFC 9112 §9.6).
+			return consumed, true
+		}
+		if len(p.out)-outBefore >= p.maxOutput && consumed < len(in) {
 			return consumed, true
 		}
 	}
@@ -283,16 +326,20 @@ func (p *Pipeline) serve(mode connMode) {
 
 var healthBody = []byte(`{"status":"ok"}`)
 
-// localScope reports whether the target's query has scope=local.
+// localScope reports whether the target's query has the parameter scope=local.
 func localScope(target []byte) bool {
 	q := bytes.IndexByte(target, '?')
 	if q < 0 {
 		return false
 	}
-	for _, kv := range bytes.Split(target[q+1:], []byte("&")) {
+	for query := target[q+1:]; ; {
+		kv, rest, more := bytes.Cut(query, []byte("&"))
 		if string(kv) == "scope=local" {
 			return true
 		}
+		if !more {
+			return false
+		}
+		query = rest
 	}
-	return false
 }

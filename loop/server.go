@@ -10,8 +10,6 @@ package loop
 
 import (
 	"context"
-	"errors"
-	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -40,11 +38,15 @@ type Server struct {
 	rejected atomic.Int64 // connections refused by MaxConns
 
 	lastDate int64 // second of the last Date refresh; ticker goroutine only
+
+	// newReadPauser finds how to pause reads on a loop, given its first connection
+	// (pause_linux.go); nil (tests with fake connections) never pauses.
+	newReadPauser func(gnet.Conn) (readPauser, error)
 }
 
 // NewServer makes the handler; pass it to gnet.Run.
 func NewServer(st *store.Store, cfg Config) *Server {
-	s := &Server{cfg: cfg, store: st, pipelines: make(map[gnet.EventLoop]*Pipeline)}
+	s := &Server{cfg: cfg, store: st, pipelines: make(map[gnet.EventLoop]*Pipeline), newReadPauser: newReadPauser}
 	s.thaw.L = &s.mu
 	return s
 }
@@ -85,6 +87,15 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		p = NewPipeline(s.store, s.cfg)
 		p.el = el
 		p.id = len(s.order)
+		if s.newReadPauser != nil {
+			var err error
+			if p.reads, err = s.newReadPauser(c); err != nil {
+				// Every loop finds its poller the same way: this build cannot pause reads
+				// with this gnet, and without that neither memory nor half-close
+				// delivery is what the daemon promises.
+				panic("BUG: " + err.Error())
+			}
+		}
 		s.pipelines[el] = p
 		s.order = append(s.order, p)
 	}
@@ -95,35 +106,45 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	return nil, gnet.None
 }
 
-// OnClose releases the connection's slot. A client that only half-closed still gets the
-// answers queued for it (handOff).
-func (s *Server) OnClose(c gnet.Conn, err error) gnet.Action {
+// OnClose releases the connection's slot. It may run inside a Write of this loop's
+// OnTraffic or sweep (gnet closes a connection whose write failed on the spot): gone tells
+// them.
+func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 	s.open.Add(-1)
 	cs, _ := c.Context().(*Conn)
 	if cs == nil {
 		return gnet.None
 	}
-	if errors.Is(err, io.EOF) && !cs.closing && c.OutboundBuffered() > 0 {
-		s.handOff(c, cs)
-	}
+	cs.gone = true
 	if cs.pipe != nil {
 		cs.pipe.detach(cs)
 	}
-	cs.mirror = nil
 	return gnet.None
 }
 
-// OnTraffic serves every complete request buffered on c.
+// OnTraffic serves every complete request buffered on c. gnet calls it only while c is
+// read, that is while nothing is queued for it (output.go).
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	cs, _ := c.Context().(*Conn)
 	if cs == nil || cs.closing {
 		return gnet.Close
 	}
+	now := coarseNow.Load()
+	if cs.paused {
+		cs.resume(now) // gnet reads c again: its queue has drained
+		if cs.closeWhenDrained {
+			if !cs.startLinger(c, now) {
+				return gnet.Close
+			}
+			return cs.discardWhileLingering(c)
+		}
+	}
 	if cs.lingering {
 		return cs.discardWhileLingering(c)
 	}
 	if c.OutboundBuffered() > s.cfg.maxPendingOutput() {
-		// The client sends requests but does not read the answers: stop paying for it.
+		// Only where reads cannot be paused (pause_other.go): a client that sends
+		// requests but does not read the answers is not paid for any longer.
 		return gnet.Close
 	}
 	p := cs.pipe
@@ -131,7 +152,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		// A trickled body: nothing to parse until Need bytes are here.
 		p.metrics.add(offBytesIn, uint64(buffered-cs.leftover))
 		cs.leftover = buffered
-		cs.lastActive = coarseNow.Load()
+		cs.lastActive = now
 		return gnet.None
 	}
 	in, err := c.Peek(-1)
@@ -141,24 +162,28 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	p.metrics.add(offBytesIn, uint64(len(in)-cs.leftover))
 	consumed, closeConn := p.Process(cs, in)
 	cs.leftover = len(in) - consumed
-	cs.track(coarseNow.Load(), consumed < len(in), p.req.HeaderDone)
+	cs.track(now, p.answered > 0, consumed < len(in), p.req.HeaderDone)
 	if out := p.Output(); len(out) > 0 {
-		cs.write(c, out)
+		open := cs.write(c, out)
 		p.ResetOutput()
+		if !open {
+			return gnet.Close // gnet already closed c; this only ends the callback
+		}
 	}
 	if closeConn {
-		return s.closeAfterAnswer(c, cs)
+		return s.closeAfterAnswer(c, cs, now)
 	}
 	if consumed > 0 {
 		// Discard(0) would drop everything: only discard what was consumed.
 		_, _ = c.Discard(consumed)
 	}
+	p.pauseIfQueued(cs, now)
 	return gnet.None
 }
 
 // OnTick runs on gnet's ticker goroutine: it advances the coarse clock, refreshes the Date
-// field each second and queues a timeout sweep on every loop that is due one. It never
-// touches a pipeline's connections itself.
+// field each second and queues a sweep on every loop that is due a timeout sweep or has
+// paused connections to look at. It never touches a pipeline's connections itself.
 func (s *Server) OnTick() (time.Duration, gnet.Action) {
 	wall := time.Now()
 	now := advanceClock(wall)
@@ -168,8 +193,12 @@ func (s *Server) OnTick() (time.Duration, gnet.Action) {
 	}
 	s.mu.Lock()
 	for _, p := range s.pipelines {
-		if now-p.lastSweep < int64(p.timeouts.sweepEvery()) || p.sweepQueued.Load() {
+		due := now-p.lastSweep >= int64(p.timeouts.sweepEvery())
+		if !due && p.nPaused.Load() == 0 || p.sweepQueued.Load() {
 			continue
+		}
+		if due {
+			p.sweepFull.Store(true)
 		}
 		p.lastSweep = now
 		p.sweepQueued.Store(true)

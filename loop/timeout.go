@@ -61,14 +61,22 @@ const (
 	expiredHeader        // 408, then close
 	expiredBody          // 408, then close
 	expiredIdle          // close silently
+	expiredLinger        // close silently: the lingering close is over
+	expiredSend          // close silently: answers queued and not read for Idle
 )
 
-// check classifies c at time now (nanoseconds on the coarse clock).
+// check classifies c at time now (nanoseconds on the coarse clock). A paused connection
+// waits for its client to read, not to send: only the send timeout (Idle without the
+// queue shrinking, as lastActive records) applies to it.
 func (t Timeouts) check(c *Conn, now int64) expiry {
 	switch {
 	case c.lingering:
 		if now-c.lastActive > int64(lingerTime) {
-			return expiredIdle
+			return expiredLinger
+		}
+	case c.paused:
+		if t.Idle > 0 && now-c.lastActive > int64(t.Idle) {
+			return expiredSend
 		}
 	case c.requestSince == 0:
 		if t.Idle > 0 && now-c.lastActive > int64(t.Idle) {
@@ -86,16 +94,21 @@ func (t Timeouts) check(c *Conn, now int64) expiry {
 	return alive
 }
 
-// track stamps c after Process consumed some of its input. partial reports that
-// bytes of an unfinished request remain buffered; headerDone that its header section was
-// complete.
-func (c *Conn) track(now int64, partial, headerDone bool) {
+// track stamps c after Process ran over its input. completed reports that requests were
+// answered; partial that bytes of an unfinished request remain buffered; headerDone that
+// its header section was complete. A timer measures one request: it starts with the read
+// that brought the request's first byte and stops when the request completes, so a
+// request that follows completed ones in a read starts its clocks at that read, however
+// long the connection has been pipelining.
+func (c *Conn) track(now int64, completed, partial, headerDone bool) {
 	c.lastActive = now
-	if !partial {
+	if completed || !partial {
 		if c.requestSince != 0 {
 			c.setInFlight(-1)
 		}
 		c.requestSince, c.bodySince = 0, 0
+	}
+	if !partial {
 		return
 	}
 	if c.requestSince == 0 {
@@ -108,39 +121,63 @@ func (c *Conn) track(now int64, partial, headerDone bool) {
 }
 
 // Run is the sweep. It runs on the pipeline's loop goroutine (the server schedules it with
-// EventLoop.Execute) and answers and closes every connection whose timeout ran out.
+// EventLoop.Execute): it resumes the paused connections gnet has drained and, when a full
+// sweep is due, answers and closes every connection whose timeout ran out.
 func (p *Pipeline) Run(context.Context) error {
 	now := coarseNow.Load()
+	if len(p.paused) > 0 {
+		p.checkPaused(now)
+	}
+	if p.sweepFull.Swap(false) {
+		p.sweep(now)
+	}
+	p.sweepQueued.Store(false)
+	return nil
+}
+
+// sweep closes the connections whose timeouts ran out.
+func (p *Pipeline) sweep(now int64) {
 	for i := 0; i < len(p.conns); i++ {
 		c := p.conns[i]
+		if c.paused {
+			// A queue that shrank since the last sweep is a client reading, however slowly.
+			if q := c.gc.OutboundBuffered(); q < c.queuedAtSweep {
+				c.lastActive = now
+				c.queuedAtSweep = q
+			}
+		}
 		exp := p.timeouts.check(c, now)
 		if exp == alive || c.closing {
 			continue
 		}
 		c.closing = true
-		if exp != expiredIdle {
-			reason := "request header timeout"
+		switch exp {
+		case expiredHeader, expiredBody:
+			reason, counter := "request header timeout", offHeaderTO
 			if exp == expiredBody {
-				reason = "request body timeout"
+				reason, counter = "request body timeout", offBodyTO
 			}
-			p.sweepOut = appendError(p.sweepOut[:0], http.StatusRequestTimeout, closeAfter, reason, "", false)
-			c.write(c.gc, p.sweepOut)
-			p.metrics.add(offBytesOut, uint64(len(p.sweepOut)))
+			p.metrics.add(counter, 1)
 			p.metrics.request(otherMethod, otherEndpoint, statusIndex(http.StatusRequestTimeout))
-			if exp == expiredBody {
-				p.metrics.add(offBodyTO, 1)
-			} else {
-				p.metrics.add(offHeaderTO, 1)
+			p.sweepOut = appendError(p.sweepOut[:0], http.StatusRequestTimeout, closeAfter, reason, "", false)
+			p.metrics.add(offBytesOut, uint64(len(p.sweepOut)))
+			if !c.write(c.gc, p.sweepOut) {
+				// gnet closed c inside the write and OnClose moved the last connection
+				// into slot i: look at slot i again.
+				i--
+				continue
 			}
-		} else {
+		case expiredIdle:
 			p.metrics.add(offIdleClosed, 1)
+		case expiredLinger:
+			p.metrics.add(offLingerTO, 1)
+		case expiredSend:
+			p.metrics.add(offSendTO, 1)
 		}
 		// Close is queued on this loop and runs after the sweep; OnClose then drops c.
 		_ = c.gc.Close()
 	}
 	p.metrics.publish()
-	p.sweepQueued.Store(false)
-	return nil
 }
 
 // setInFlight moves the loop's count of requests in progress (bytes buffered, no answer

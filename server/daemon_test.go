@@ -82,7 +82,13 @@ func freePort(t *testing.T) string {
 // The daemon is stopped with SIGTERM when the test ends unless the test stopped it.
 func startDaemon(t *testing.T, args ...string) *testDaemon {
 	t.Helper()
-	d := &testDaemon{t: t, addr: freePort(t), logs: &syncBuffer{}, done: make(chan error, 1)}
+	return startDaemonAt(t, freePort(t), args...)
+}
+
+// startDaemonAt is startDaemon on a given address.
+func startDaemonAt(t *testing.T, addr string, args ...string) *testDaemon {
+	t.Helper()
+	d := &testDaemon{t: t, addr: addr, logs: &syncBuffer{}, done: make(chan error, 1)}
 	d.cmd = exec.Command(daemonBin, append([]string{"-addr", d.addr, "-admin-addr", ""}, args...)...)
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	require.NoError(t, d.cmd.Start())

@@ -92,6 +92,13 @@ func run(args []string) int {
 		gnet.WithMulticore(true),
 		gnet.WithNumEventLoop(cfg.loops),
 		gnet.WithReusePort(cfg.reusePort),
+		// A restart binds at once, though the connections of the previous process sit in
+		// TIME_WAIT on this port.
+		gnet.WithReuseAddr(true),
+		// One read is what one batch answers: its size bounds the answers a connection
+		// can have queued (loop.ReadSize). The engine stays level-triggered: pausing reads
+		// depends on it (loop/pause_linux.go).
+		gnet.WithReadBufferCap(loop.ReadSize),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithTicker(true),
 		gnet.WithLogger(gnetLogger{log}),
@@ -132,10 +139,18 @@ func (d *daemon) OnBoot(e gnet.Engine) gnet.Action {
 }
 
 // stopOn stops the engine once ctx is done: gnet stops accepting, flushes what each
-// connection still owes, and closes it.
+// connection still owes, and closes it. A second SIGINT or SIGTERM during that exits at
+// once, as operators expect of a stop that hangs.
 func (d *daemon) stopOn(ctx context.Context) {
 	<-ctx.Done()
 	d.log.Info("onemrcd stopping", "open_connections", d.OpenConnections())
+	again := make(chan os.Signal, 1)
+	signal.Notify(again, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := <-again
+		d.log.Warn("second signal during shutdown: exiting now", "signal", sig.String())
+		os.Exit(1)
+	}()
 	for {
 		if e, ok := d.Engine(); ok {
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

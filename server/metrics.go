@@ -45,7 +45,7 @@ var (
 	descParseErrors = prometheus.NewDesc("onemrc_parse_errors_total",
 		"Requests rejected by the HTTP parser, by kind; each closed its connection.", []string{"kind"}, nil)
 	descTimeouts = prometheus.NewDesc("onemrc_timeouts_total",
-		"Connections answered 408 and closed, by the phase that timed out.", []string{"phase"}, nil)
+		"Connections closed because a timeout ran out, by phase: header and body (answered 408), send (answers queued and unread for -idle-timeout), linger (the 2 s of a lingering close).", []string{"phase"}, nil)
 	descIdleClosed = prometheus.NewDesc("onemrc_idle_closed_total",
 		"Keep-alive connections closed after -idle-timeout without a request.", nil, nil)
 	descClusterFlushes = prometheus.NewDesc("onemrc_cluster_flushes_total",
@@ -118,6 +118,8 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(descTimeouts, float64(m.HeaderTimeouts), "header")
 	counter(descTimeouts, float64(m.BodyTimeouts), "body")
+	counter(descTimeouts, float64(m.SendTimeouts), "send")
+	counter(descTimeouts, float64(m.LingerTimeouts), "linger")
 	counter(descIdleClosed, float64(m.IdleClosed))
 	if c.node != nil {
 		cm := c.node.Metrics()
