@@ -27,7 +27,7 @@ func (s *Store) State() State {
 	var d decimalSum
 	d.addScaled(snap.nanos.bigInt(), -9)
 	if snap.slow != nil {
-		d.add(snap.slow)
+		d.add(&snap.slow.dec)
 	}
 	st := State{Seed: s.seed, TotalRequests: snap.TotalRequests, SumMant: new(big.Int).Set(&d.mant), SumScale: d.scale}
 	st.Users = make([][2]uint64, 0, s.users.count.Load())
@@ -74,7 +74,12 @@ func Restore(st State, opts Options) (*Store, error) {
 		if nanos, ok := toNanos(st.SumMant, st.SumScale); ok {
 			base.nanos = nanos
 		} else {
-			base.slow.addScaled(st.SumMant, st.SumScale)
+			// No loop runs yet: nothing reads the seqlock concurrently, but
+			// it still moves, so no Snapshot can pair these totals with an
+			// older view.
+			s.slowSeq.Add(1)
+			s.slow.addScaled(st.SumMant, st.SumScale)
+			s.slowSeq.Add(1)
 		}
 	}
 	base.storeTotals()
