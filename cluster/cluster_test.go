@@ -2,10 +2,14 @@ package cluster
 
 import (
 	"math/big"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/onemrc/onemrc/store"
 )
 
 func TestParseView(t *testing.T) {
@@ -43,4 +47,60 @@ func TestSeedRoundTrip(t *testing.T) {
 	_, err = decodeSeed("zz")
 	assert.Error(t, err)
 	assert.Len(t, userMember([2]uint64{1, 2}), 16)
+}
+
+// The cluster /stats is the exact merge of this node's live totals and the other nodes'
+// stored ones, rounded once: the same body as merging the decimals on every answer.
+func TestAppendStatsMergesExactly(t *testing.T) {
+	tests := []struct {
+		name  string
+		local []string
+		view  []any // the script's reply
+	}{
+		{"before the first flush", []string{"1", "2.5"}, nil},
+		{"small", []string{"1", "2.5"}, []any{"OK", int64(9), "a", "2", "35", "-1", "b", "4", "-12345", "-9"}},
+		{"slow here", []string{"1.7e308", "0.5"}, []any{"OK", int64(3), "a", "2", "35", "-1", "b", "1", "7", "0"}},
+		{"slow there", []string{"3"}, []any{"OK", int64(3), "a", "1", "3", "0", "b", "2", "-177", "-312"}},
+		{"slow both", []string{"1.7e308", "1e-300"}, []any{"OK", int64(3), "a", "2", "1", "-300", "b", "2", "-17", "307"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := store.New(store.Options{})
+			sh := st.NewShard()
+			var dec store.Decoder
+			var ev store.Event
+			for _, v := range tc.local {
+				require.NoError(t, dec.Decode([]byte(`{"userId":"u","value":`+v+`}`), &ev))
+				sh.Record(&ev)
+			}
+			sh.Publish()
+			n := &Node{cfg: Config{NodeID: "a"}}
+			if tc.view != nil {
+				require.NoError(t, n.accept(tc.view))
+			}
+			local := st.Snapshot()
+
+			// The reference: every node's decimal merged, as one Snapshot.
+			mant, scale := local.SumDecimal()
+			total, unique, nodes := local.TotalRequests, local.UniqueUsers, 0
+			if tc.view != nil {
+				_, others, err := parseView(tc.view)
+				require.NoError(t, err)
+				nodes = len(others)
+				unique = max(unique, uint64(tc.view[1].(int64)))
+				for _, o := range others {
+					if o.node != "a" {
+						total += o.count
+						mant, scale = addDecimal(mant, scale, o.mant, o.scale)
+					}
+				}
+			}
+			ref := store.SnapshotOf(total, min(unique, total), mant, scale)
+			want := string(store.AppendStats(nil, &ref))
+			want = want[:len(want)-1] + `,"scope":"cluster","nodes":` + strconv.Itoa(nodes) + `,"ageMs":`
+
+			got := string(n.AppendStats(nil, &local))
+			assert.True(t, strings.HasPrefix(got, want), "got  %s\nwant %s", got, want)
+		})
+	}
 }
