@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"math/big"
 	"math/bits"
 )
@@ -55,6 +56,10 @@ var ErrBadState = errors.New("store: inconsistent state")
 func Restore(st State, opts Options) (*Store, error) {
 	if st.Seed == ([2]uint64{}) || uint64(len(st.Users)) > st.TotalRequests || (st.SumMant == nil && st.TotalRequests > 0) {
 		return nil, ErrBadState
+	}
+	// Bounded before any arithmetic: toNanos costs 10^|scale|.
+	if err := CheckSum(st.SumMant, st.SumScale); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
 	}
 	opts.Seed = st.Seed
 	s := New(opts)
