@@ -104,3 +104,39 @@ func TestAppendStatsMergesExactly(t *testing.T) {
 		})
 	}
 }
+
+// What Redis holds is read back, never trusted: a node's sum beyond anything a store
+// can write is refused, naming the field and the bound, before any arithmetic with it.
+func TestParseViewRejectsSumsBeyondTheStore(t *testing.T) {
+	nines := func(n int) string { return strings.Repeat("9", n) }
+	tests := []struct {
+		name        string
+		mant, scale string
+		want        string
+	}{
+		{"scale far above", "1", "1000000000", "node b sum scale 1000000000 outside [-911, 309]"},
+		{"scale far below", "1", "-1000000000", "node b sum scale -1000000000 outside [-911, 309]"},
+		{"scale just above", "1", "310", "node b sum scale 310 outside"},
+		{"scale just below", "-1", "-912", "node b sum scale -912 outside"},
+		{"scale beyond int", "1", "99999999999999999999", "node b scale: "},
+		{"mant too long", nines(2000), "0", "node b mant of 2000 bytes exceeds 1242"},
+		{"mant too wide", nines(1242), "0", "node b sum mantissa of 4126 bits exceeds 4121"},
+		{"mant not a number", "12x", "0", `node b mant "12x" is not a decimal integer`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := parseView([]any{"OK", int64(2), "a", "1", "5", "0", "b", "1", tc.mant, tc.scale})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	// The bounds themselves are legal.
+	widest := new(big.Int).Lsh(big.NewInt(1), store.MaxSumMantBits)
+	widest.Sub(widest, big.NewInt(1))
+	require.Len(t, widest.String(), store.MaxSumMantDigits)
+	for _, sum := range [][2]string{{"-" + widest.String(), "-911"}, {"7", "309"}} {
+		_, nodes, err := parseView([]any{"OK", int64(1), "b", "1", sum[0], sum[1]})
+		require.NoError(t, err, sum)
+		assert.Equal(t, sum[0], nodes[0].mant.String())
+	}
+}
