@@ -29,7 +29,9 @@
 // Users are counted by a 128-bit hash of the unescaped user id, keyed by a
 // per-store seed (Options.Seed) so that clients cannot craft collisions.
 // No user id is kept: every set holds only pointer-free 16-byte keys, which
-// the garbage collector never scans.
+// the garbage collector never scans. The sets pick a key's slot with a mix
+// keyed by a per-process secret, not by the seed, which checkpoints and Redis
+// hold: restored keys are chosen by whoever wrote them.
 //
 // # Memory per user
 //

@@ -63,8 +63,13 @@ func Restore(st State, opts Options) (*Store, error) {
 	}
 	opts.Seed = st.Seed
 	s := New(opts)
+	// Size every part for exactly its keys, so restoring never grows a table.
+	var perPart [globalParts]int
+	for _, k := range st.Users {
+		perPart[k[1]>>56]++ // the part globalSet.add picks
+	}
 	for i := range s.users.parts {
-		s.users.parts[i].set.reserve(len(st.Users) / globalParts * 9 / 8)
+		s.users.parts[i].set.reserve(perPart[i])
 	}
 	for _, k := range st.Users {
 		if !s.users.add(userKey{a: k[0], b: k[1]}) {
