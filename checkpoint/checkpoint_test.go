@@ -242,3 +242,63 @@ func TestEncodeRefusesAnImpossibleState(t *testing.T) {
 	st.TotalRequests = 2
 	assert.ErrorContains(t, Encode(io.Discard, st), "3 users in 2 events")
 }
+
+// A crash between Write's create and rename leaves a temporary file; opening the
+// directory removes such files, and nothing else.
+func TestRemoveStaleTemps(t *testing.T) {
+	tests := []struct {
+		name   string
+		make   func(path string) error
+		remove bool
+	}{
+		{".onemrc-1.tmp", writeFile, true},
+		{".onemrc-4294967295.tmp", writeFile, true},
+		{".onemrc-.tmp", writeFile, false},
+		{".onemrc-12a.tmp", writeFile, false},
+		{".onemrc-12345678901.tmp", writeFile, false}, // more digits than a uint32
+		{".onemrc-123.tmp.bak", writeFile, false},
+		{"onemrc-123.tmp", writeFile, false},
+		{".onemrc-123.ckpt", writeFile, false},
+		{"notes.txt", writeFile, false},
+		{".onemrc-5.tmp", func(path string) error { return os.Mkdir(path, 0o755) }, false},
+		{".onemrc-6.tmp", func(path string) error { return os.Symlink(os.DevNull, path) }, false},
+	}
+	dir := t.TempDir()
+	_, err := Write(dir, sampleState(3))
+	require.NoError(t, err)
+	var want []string
+	for _, tc := range tests {
+		require.NoError(t, tc.make(filepath.Join(dir, tc.name)), tc.name)
+		if tc.remove {
+			want = append(want, filepath.Join(dir, tc.name))
+		}
+	}
+	// The names Write itself uses are among those removed.
+	for range 3 {
+		f, err := os.CreateTemp(dir, tempPattern)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		require.True(t, isTempName(filepath.Base(f.Name())), f.Name())
+		want = append(want, f.Name())
+	}
+
+	removed, err := RemoveStaleTemps(dir)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, want, removed)
+	for _, tc := range tests {
+		_, err := os.Lstat(filepath.Join(dir, tc.name))
+		assert.Equal(t, tc.remove, os.IsNotExist(err), "%s removed", tc.name)
+	}
+	st, _, skipped, err := Load(dir)
+	require.NoError(t, err)
+	assert.Empty(t, skipped)
+	assert.Len(t, st.Users, 3, "the checkpoint is untouched")
+
+	removed, err = RemoveStaleTemps(dir)
+	require.NoError(t, err)
+	assert.Empty(t, removed, "nothing left to remove")
+	_, err = RemoveStaleTemps(filepath.Join(dir, "missing"))
+	assert.Error(t, err)
+}
+
+func writeFile(path string) error { return os.WriteFile(path, []byte("partial"), 0o644) }
