@@ -82,7 +82,8 @@ func (sh *Shard) recordSlow(text []byte) {
 // calls it once per batch, before writing the batch's responses: a Snapshot
 // that starts after Publish returns includes every event recorded before it.
 // With no new events it does nothing; otherwise it costs a seqlock write of
-// four words (plus a mutex when the batch had non-Small values).
+// four words (plus the store's slow-sum mutex when the batch had non-Small
+// values).
 func (sh *Shard) Publish() {
 	if sh.hasSlow {
 		sh.publishSlow()

@@ -156,13 +156,6 @@ func (d *decimalSum) addScaled(m *big.Int, scale int) {
 // add adds another decimalSum to d.
 func (d *decimalSum) add(o *decimalSum) { d.addScaled(&o.mant, o.scale) }
 
-// clone returns a copy that shares nothing with d.
-func (d *decimalSum) clone() *decimalSum {
-	c := &decimalSum{scale: d.scale}
-	c.mant.Set(&d.mant)
-	return c
-}
-
 // rat returns the sum as a new big.Rat.
 func (d *decimalSum) rat() *big.Rat {
 	r := new(big.Rat).SetInt(&d.mant)
