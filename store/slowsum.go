@@ -120,12 +120,11 @@ type scaledSum struct {
 // and a shift of numbers the size of whole (no powers of ten).
 func (b *slowBinary) scaled(n int128) *scaledSum {
 	// X = sign * Y with Y = sign*n + |S| = Z + F, Z = sign*n + whole.
-	var z big.Int
-	z.Set(n.bigInt())
+	z := n.bigInt()
 	if b.neg {
-		z.Neg(&z)
+		z.Neg(z)
 	}
-	z.Add(&z, &b.whole)
+	z.Add(z, &b.whole)
 	f := &b.frac[0]
 	if z.Sign() == 0 || (z.Sign() < 0 && z.IsInt64() && z.Int64() == -1) {
 		f = &b.frac[1] // |Y| is F or 1-F: keep enough places
@@ -133,15 +132,15 @@ func (b *slowBinary) scaled(n int128) *scaledSum {
 	x := &scaledSum{bits: f.bits, inexact: f.inexact, neg: b.neg}
 	if z.Sign() >= 0 {
 		// |Y| * 2^bits = Z*2^bits + v + eps, 0 <= eps < 1, eps > 0 iff inexact.
-		x.num.Lsh(&z, f.bits)
+		x.num.Lsh(z, f.bits)
 		x.num.Add(&x.num, &f.v)
 		return x
 	}
 	// Y < 0 (Z <= -1 and F < 1): |Y| * 2^bits = -Z*2^bits - v - eps, whose floor is one
 	// less when eps > 0 (and whose fraction is then 1-eps > 0).
 	x.neg = !b.neg
-	z.Neg(&z)
-	x.num.Lsh(&z, f.bits)
+	z.Neg(z)
+	x.num.Lsh(z, f.bits)
 	x.num.Sub(&x.num, &f.v)
 	if f.inexact {
 		x.num.Sub(&x.num, bigOne)
