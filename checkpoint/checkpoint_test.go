@@ -2,6 +2,10 @@ package checkpoint
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"io"
+	"math"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -138,6 +142,9 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add(seed.Bytes())
 	f.Add([]byte(magic))
+	// Checksummed files beyond the writer's bounds (a scale that once cost 10^(2^31)).
+	f.Add(rawFile{total: 1, scale: math.MaxInt32, sign: 1, mant: []byte{1}}.bytes())
+	f.Add(rawFile{total: 1, scale: -9, sign: 1, mant: []byte{0, 1}}.bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		st, err := Decode(bytes.NewReader(b), int64(len(b)))
 		if err == nil {
@@ -146,3 +153,152 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// rawFile is a checkpoint's fields as written on disk, to build files Encode would
+// never write, with a valid checksum.
+type rawFile struct {
+	total   uint64
+	scale   int32
+	sign    int8
+	mant    []byte
+	users   uint64
+	mantLen *uint32 // when set, written instead of len(mant)
+}
+
+func (r rawFile) bytes() []byte {
+	var b []byte
+	b = append(b, magic...)
+	b = binary.LittleEndian.AppendUint16(b, version)
+	b = binary.LittleEndian.AppendUint16(b, 0)
+	b = binary.LittleEndian.AppendUint64(b, 0x1234)
+	b = binary.LittleEndian.AppendUint64(b, 0xfeed)
+	b = binary.LittleEndian.AppendUint64(b, r.total)
+	b = binary.LittleEndian.AppendUint32(b, uint32(r.scale))
+	b = append(b, byte(r.sign))
+	mantLen := uint32(len(r.mant))
+	if r.mantLen != nil {
+		mantLen = *r.mantLen
+	}
+	b = binary.LittleEndian.AppendUint32(b, mantLen)
+	b = append(b, r.mant...)
+	b = binary.LittleEndian.AppendUint64(b, r.users)
+	for i := range r.users {
+		b = binary.LittleEndian.AppendUint64(b, i+1)
+		b = binary.LittleEndian.AppendUint64(b, i+1)
+	}
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// Decode accepts only what Encode writes for a State a store can produce: every field
+// beyond that is refused, with an error that names the field and the bound, before
+// anything is computed with it, even when the checksum matches.
+func TestDecodeRejectsFieldsBeyondTheWriter(t *testing.T) {
+	tooWide := new(big.Int).Lsh(big.NewInt(1), store.MaxSumMantBits).Bytes() // 4122 bits
+	longLen := uint32(1 << 30)
+	tests := []struct {
+		name string
+		file rawFile
+		want string
+	}{
+		{"scale far above", rawFile{total: 1, scale: math.MaxInt32, sign: 1, mant: []byte{1}}, "scale 2147483647 outside the store's [-911, 309]"},
+		{"scale far below", rawFile{total: 1, scale: math.MinInt32, sign: 1, mant: []byte{1}}, "scale -2147483648 outside the store's [-911, 309]"},
+		{"scale just above", rawFile{total: 1, scale: store.MaxSumScale + 1, sign: 1, mant: []byte{1}}, "scale 310 outside"},
+		{"scale just below", rawFile{total: 1, scale: store.MinSumScale - 1, sign: -1, mant: []byte{1}}, "scale -912 outside"},
+		{"scale of a zero sum", rawFile{total: 1, scale: 1 << 20}, "scale 1048576 outside"},
+		{"sign", rawFile{total: 1, scale: -9, sign: 2, mant: []byte{1}}, "sign 2 is not -1, 0 or 1"},
+		{"mantLen beyond the sum bound", rawFile{total: 1, scale: -9, sign: 1, mant: make([]byte, maxMantBytes+1)}, "mantLen 517 exceeds 516 bytes"},
+		{"mantLen huge, bytes absent", rawFile{total: 1, scale: -9, sign: 1, mantLen: &longLen}, "mantLen 1073741824 exceeds 516 bytes"},
+		{"mant bits beyond the sum bound", rawFile{total: 1, scale: -9, sign: 1, mant: tooWide}, "mant: sum mantissa of 4122 bits exceeds 4121"},
+		{"mant with a leading zero", rawFile{total: 1, scale: -9, sign: 1, mant: []byte{0, 1}}, "leading zero byte"},
+		{"sign of a zero mant", rawFile{total: 1, scale: -9, sign: 1}, "sign 1 with mantLen 0"},
+		{"no sign for a mant", rawFile{total: 1, scale: -9, sign: 0, mant: []byte{1}}, "sign 0 with mantLen 1"},
+		{"more users than events", rawFile{total: 2, scale: -9, sign: 1, mant: []byte{1}, users: 3}, "users 3 exceeds total 2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b := tc.file.bytes()
+			_, err := Decode(bytes.NewReader(b), int64(len(b)))
+			require.ErrorIs(t, err, ErrCorrupt)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	// The bounds themselves are legal.
+	for _, f := range []rawFile{
+		{total: 1, scale: store.MaxSumScale, sign: -1, mant: []byte{1}},
+		{total: 1, scale: store.MinSumScale, sign: 1, mant: new(big.Int).Lsh(big.NewInt(1), store.MaxSumMantBits-1).Bytes()},
+		{total: 3, scale: 0, users: 3},
+	} {
+		b := f.bytes()
+		_, err := Decode(bytes.NewReader(b), int64(len(b)))
+		assert.NoError(t, err, "%+v", f)
+	}
+}
+
+func TestEncodeRefusesAnImpossibleState(t *testing.T) {
+	st := sampleState(3)
+	st.SumScale = store.MaxSumScale + 1
+	assert.ErrorContains(t, Encode(io.Discard, st), "sum scale 310 outside")
+	st = sampleState(3)
+	st.TotalRequests = 2
+	assert.ErrorContains(t, Encode(io.Discard, st), "3 users in 2 events")
+}
+
+// A crash between Write's create and rename leaves a temporary file; opening the
+// directory removes such files, and nothing else.
+func TestRemoveStaleTemps(t *testing.T) {
+	tests := []struct {
+		name   string
+		make   func(path string) error
+		remove bool
+	}{
+		{".onemrc-1.tmp", writeFile, true},
+		{".onemrc-4294967295.tmp", writeFile, true},
+		{".onemrc-.tmp", writeFile, false},
+		{".onemrc-12a.tmp", writeFile, false},
+		{".onemrc-12345678901.tmp", writeFile, false}, // more digits than a uint32
+		{".onemrc-123.tmp.bak", writeFile, false},
+		{"onemrc-123.tmp", writeFile, false},
+		{".onemrc-123.ckpt", writeFile, false},
+		{"notes.txt", writeFile, false},
+		{".onemrc-5.tmp", func(path string) error { return os.Mkdir(path, 0o755) }, false},
+		{".onemrc-6.tmp", func(path string) error { return os.Symlink(os.DevNull, path) }, false},
+	}
+	dir := t.TempDir()
+	_, err := Write(dir, sampleState(3))
+	require.NoError(t, err)
+	var want []string
+	for _, tc := range tests {
+		require.NoError(t, tc.make(filepath.Join(dir, tc.name)), tc.name)
+		if tc.remove {
+			want = append(want, filepath.Join(dir, tc.name))
+		}
+	}
+	// The names Write itself uses are among those removed.
+	for range 3 {
+		f, err := os.CreateTemp(dir, tempPattern)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		require.True(t, isTempName(filepath.Base(f.Name())), f.Name())
+		want = append(want, f.Name())
+	}
+
+	removed, err := RemoveStaleTemps(dir)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, want, removed)
+	for _, tc := range tests {
+		_, err := os.Lstat(filepath.Join(dir, tc.name))
+		assert.Equal(t, tc.remove, os.IsNotExist(err), "%s removed", tc.name)
+	}
+	st, _, skipped, err := Load(dir)
+	require.NoError(t, err)
+	assert.Empty(t, skipped)
+	assert.Len(t, st.Users, 3, "the checkpoint is untouched")
+
+	removed, err = RemoveStaleTemps(dir)
+	require.NoError(t, err)
+	assert.Empty(t, removed, "nothing left to remove")
+	_, err = RemoveStaleTemps(filepath.Join(dir, "missing"))
+	assert.Error(t, err)
+}
+
+func writeFile(path string) error { return os.WriteFile(path, []byte("partial"), 0o644) }

@@ -20,6 +20,59 @@ const (
 	keep   = 2
 )
 
+// Write first writes a checkpoint to a temporary file named tempPrefix, the decimal
+// digits os.CreateTemp puts in place of its "*" (a uint32: 1 to 10 of them), and
+// tempSuffix, then renames it into place. A crash in between leaves that file behind;
+// RemoveStaleTemps deletes it.
+const (
+	tempPrefix    = ".onemrc-"
+	tempSuffix    = ".tmp"
+	tempPattern   = tempPrefix + "*" + tempSuffix
+	maxTempDigits = 10
+)
+
+// isTempName reports whether name is exactly one that Write gives its temporary files.
+func isTempName(name string) bool {
+	digits, ok := strings.CutPrefix(name, tempPrefix)
+	if !ok {
+		return false
+	}
+	if digits, ok = strings.CutSuffix(digits, tempSuffix); !ok || len(digits) == 0 || len(digits) > maxTempDigits {
+		return false
+	}
+	for i := range len(digits) {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// RemoveStaleTemps deletes the temporary files that a Write interrupted by a crash left
+// in dir, and returns their paths. It touches nothing but regular files named exactly as
+// Write names them. Call it when opening dir, before this process writes there: a Write
+// in progress (of this process or of another daemon wrongly given the same directory)
+// cannot be told from a stale one. Every file it could not remove is in err.
+func RemoveStaleTemps(dir string) (removed []string, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !isTempName(e.Name()) {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if err := os.Remove(path); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		removed = append(removed, path)
+	}
+	return removed, errors.Join(errs...)
+}
+
 // ErrNone means the directory holds no checkpoint.
 var ErrNone = errors.New("checkpoint: none found")
 
@@ -76,7 +129,7 @@ func Write(dir string, st store.State) (string, error) {
 		next = seqs[0] + 1
 	}
 	final := filepath.Join(dir, fmt.Sprintf("%s%020d%s", prefix, next, suffix))
-	tmp, err := os.CreateTemp(dir, ".onemrc-*.tmp")
+	tmp, err := os.CreateTemp(dir, tempPattern)
 	if err != nil {
 		return "", err
 	}

@@ -13,13 +13,18 @@
 //	reserved  uint16 (0)
 //	seed      2 x uint64
 //	total     uint64  events counted
-//	scale     int32   the sum is mant * 10^scale
-//	sign      int8    -1, 0 or 1
-//	mantLen   uint32  bytes of |mant|, big-endian, at most maxMantBytes
+//	scale     int32   the sum is mant * 10^scale, store.MinSumScale <= scale <= store.MaxSumScale
+//	sign      int8    -1, 0 or 1; 0 exactly when mantLen is 0
+//	mantLen   uint32  bytes of |mant|, big-endian, no leading zero byte, at most maxMantBytes
 //	mant      mantLen bytes
-//	users     uint64  number of user keys
+//	users     uint64  number of user keys, at most total
 //	keys      users x 16 bytes (two uint64 lanes)
 //	crc       uint32  CRC-32C (Castagnoli) of every byte above
+//
+// Never trust what is read back: Decode accepts only what Encode can write for a
+// State that a store produced (the bounds above), and checks every length and count
+// before it allocates or computes anything with it. A file outside them did not come
+// from onemrcd (or was corrupted in a way the checksum missed), and is skipped loudly.
 package checkpoint
 
 import (
@@ -35,9 +40,10 @@ import (
 )
 
 const (
-	magic        = "ONEMRCCK"
-	version      = 1
-	maxMantBytes = 4096 // the store's exact sums stay far below (about 3,800 bits)
+	magic   = "ONEMRCCK"
+	version = 1
+	// maxMantBytes is the longest |mant| a store's sum can need (store.MaxSumMantBits).
+	maxMantBytes = (store.MaxSumMantBits + 7) / 8
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -52,8 +58,13 @@ func Encode(w io.Writer, st store.State) error {
 		mant = st.SumMant.Bytes()
 		sign = int8(st.SumMant.Sign())
 	}
-	if len(mant) > maxMantBytes {
-		return fmt.Errorf("checkpoint: sum mantissa of %d bytes exceeds the format's %d", len(mant), maxMantBytes)
+	// A State no store could produce is refused here rather than written and then
+	// refused by Decode.
+	if err := store.CheckSum(st.SumMant, st.SumScale); err != nil {
+		return fmt.Errorf("checkpoint: not writing an impossible state: %w", err)
+	}
+	if uint64(len(st.Users)) > st.TotalRequests {
+		return fmt.Errorf("checkpoint: not writing an impossible state: %d users in %d events", len(st.Users), st.TotalRequests)
 	}
 	var hdr []byte
 	hdr = append(hdr, magic...)
@@ -109,22 +120,42 @@ func Decode(r io.Reader, size int64) (store.State, error) {
 	st.SumScale = int(int32(binary.LittleEndian.Uint32(fixed[36:])))
 	sign := int8(fixed[40])
 	mantLen := binary.LittleEndian.Uint32(fixed[41:])
-	if mantLen > maxMantBytes || sign < -1 || sign > 1 {
-		return st, fmt.Errorf("%w: bad sum", ErrCorrupt)
+	// Every field is bounded by what Encode writes for a store's State before it is
+	// used: a scale of 2^31 would cost 10^(2^31) at the first /stats.
+	if st.SumScale < store.MinSumScale || st.SumScale > store.MaxSumScale {
+		return st, fmt.Errorf("%w: scale %d outside the store's [%d, %d]", ErrCorrupt, st.SumScale, store.MinSumScale, store.MaxSumScale)
+	}
+	if sign < -1 || sign > 1 {
+		return st, fmt.Errorf("%w: sign %d is not -1, 0 or 1", ErrCorrupt, sign)
+	}
+	if mantLen > maxMantBytes {
+		return st, fmt.Errorf("%w: mantLen %d exceeds %d bytes", ErrCorrupt, mantLen, maxMantBytes)
+	}
+	if (sign == 0) != (mantLen == 0) {
+		return st, fmt.Errorf("%w: sign %d with mantLen %d", ErrCorrupt, sign, mantLen)
 	}
 	mant := make([]byte, mantLen)
 	if _, err := io.ReadFull(br, mant); err != nil {
 		return st, fmt.Errorf("%w: sum: %v", ErrCorrupt, err)
 	}
+	if mantLen > 0 && mant[0] == 0 {
+		return st, fmt.Errorf("%w: mant has a leading zero byte", ErrCorrupt)
+	}
 	st.SumMant = new(big.Int).SetBytes(mant)
 	if sign < 0 {
 		st.SumMant.Neg(st.SumMant)
+	}
+	if err := store.CheckSum(st.SumMant, st.SumScale); err != nil {
+		return st, fmt.Errorf("%w: mant: %v", ErrCorrupt, err)
 	}
 	var count [8]byte
 	if _, err := io.ReadFull(br, count[:]); err != nil {
 		return st, fmt.Errorf("%w: user count: %v", ErrCorrupt, err)
 	}
 	users := binary.LittleEndian.Uint64(count[:])
+	if users > st.TotalRequests {
+		return st, fmt.Errorf("%w: users %d exceeds total %d", ErrCorrupt, users, st.TotalRequests)
+	}
 	// Sizes are checked before anything is allocated for them.
 	fixedLen := int64(len(fixed)) + int64(mantLen) + 8 + 4
 	if users > uint64(size) || fixedLen+int64(users)*16 != size {

@@ -2,10 +2,14 @@ package cluster
 
 import (
 	"math/big"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/onemrc/onemrc/store"
 )
 
 func TestParseView(t *testing.T) {
@@ -43,4 +47,96 @@ func TestSeedRoundTrip(t *testing.T) {
 	_, err = decodeSeed("zz")
 	assert.Error(t, err)
 	assert.Len(t, userMember([2]uint64{1, 2}), 16)
+}
+
+// The cluster /stats is the exact merge of this node's live totals and the other nodes'
+// stored ones, rounded once: the same body as merging the decimals on every answer.
+func TestAppendStatsMergesExactly(t *testing.T) {
+	tests := []struct {
+		name  string
+		local []string
+		view  []any // the script's reply
+	}{
+		{"before the first flush", []string{"1", "2.5"}, nil},
+		{"small", []string{"1", "2.5"}, []any{"OK", int64(9), "a", "2", "35", "-1", "b", "4", "-12345", "-9"}},
+		{"slow here", []string{"1.7e308", "0.5"}, []any{"OK", int64(3), "a", "2", "35", "-1", "b", "1", "7", "0"}},
+		{"slow there", []string{"3"}, []any{"OK", int64(3), "a", "1", "3", "0", "b", "2", "-177", "-312"}},
+		{"slow both", []string{"1.7e308", "1e-300"}, []any{"OK", int64(3), "a", "2", "1", "-300", "b", "2", "-17", "307"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			st := store.New(store.Options{})
+			sh := st.NewShard()
+			var dec store.Decoder
+			var ev store.Event
+			for _, v := range tc.local {
+				require.NoError(t, dec.Decode([]byte(`{"userId":"u","value":`+v+`}`), &ev))
+				sh.Record(&ev)
+			}
+			sh.Publish()
+			n := &Node{cfg: Config{NodeID: "a"}}
+			if tc.view != nil {
+				require.NoError(t, n.accept(tc.view))
+			}
+			local := st.Snapshot()
+
+			// The reference: every node's decimal merged, as one Snapshot.
+			mant, scale := local.SumDecimal()
+			total, unique, nodes := local.TotalRequests, local.UniqueUsers, 0
+			if tc.view != nil {
+				_, others, err := parseView(tc.view)
+				require.NoError(t, err)
+				nodes = len(others)
+				unique = max(unique, uint64(tc.view[1].(int64)))
+				for _, o := range others {
+					if o.node != "a" {
+						total += o.count
+						mant, scale = addDecimal(mant, scale, o.mant, o.scale)
+					}
+				}
+			}
+			ref := store.SnapshotOf(total, min(unique, total), mant, scale)
+			want := string(store.AppendStats(nil, &ref))
+			want = want[:len(want)-1] + `,"scope":"cluster","nodes":` + strconv.Itoa(nodes) + `,"ageMs":`
+
+			got := string(n.AppendStats(nil, &local))
+			assert.True(t, strings.HasPrefix(got, want), "got  %s\nwant %s", got, want)
+		})
+	}
+}
+
+// What Redis holds is read back, never trusted: a node's sum beyond anything a store
+// can write is refused, naming the field and the bound, before any arithmetic with it.
+func TestParseViewRejectsSumsBeyondTheStore(t *testing.T) {
+	nines := func(n int) string { return strings.Repeat("9", n) }
+	tests := []struct {
+		name        string
+		mant, scale string
+		want        string
+	}{
+		{"scale far above", "1", "1000000000", "node b sum scale 1000000000 outside [-911, 309]"},
+		{"scale far below", "1", "-1000000000", "node b sum scale -1000000000 outside [-911, 309]"},
+		{"scale just above", "1", "310", "node b sum scale 310 outside"},
+		{"scale just below", "-1", "-912", "node b sum scale -912 outside"},
+		{"scale beyond int", "1", "99999999999999999999", "node b scale: "},
+		{"mant too long", nines(2000), "0", "node b mant of 2000 bytes exceeds 1242"},
+		{"mant too wide", nines(1242), "0", "node b sum mantissa of 4126 bits exceeds 4121"},
+		{"mant not a number", "12x", "0", `node b mant "12x" is not a decimal integer`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := parseView([]any{"OK", int64(2), "a", "1", "5", "0", "b", "1", tc.mant, tc.scale})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	// The bounds themselves are legal.
+	widest := new(big.Int).Lsh(big.NewInt(1), store.MaxSumMantBits)
+	widest.Sub(widest, big.NewInt(1))
+	require.Len(t, widest.String(), store.MaxSumMantDigits)
+	for _, sum := range [][2]string{{"-" + widest.String(), "-911"}, {"7", "309"}} {
+		_, nodes, err := parseView([]any{"OK", int64(1), "b", "1", sum[0], sum[1]})
+		require.NoError(t, err, sum)
+		assert.Equal(t, sum[0], nodes[0].mant.String())
+	}
 }

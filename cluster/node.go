@@ -54,12 +54,10 @@ type Node struct {
 
 // view is the cluster as the last acknowledged flush saw it, minus this node.
 type view struct {
-	at         time.Time
-	unique     uint64
-	nodes      int
-	otherCount uint64
-	otherMant  *big.Int // the other nodes' exact sum: otherMant * 10^otherScale
-	otherScale int
+	at     time.Time
+	unique uint64
+	nodes  int
+	others *store.Totals // the other nodes' count and exact sum
 }
 
 // Dial connects to Redis and joins the cluster: it agrees on the epoch and the user-hash
@@ -204,15 +202,16 @@ func (n *Node) accept(res any) error {
 	if err != nil {
 		return err
 	}
-	v := &view{at: time.Now(), unique: unique, nodes: len(nodes), otherMant: new(big.Int)}
+	var count uint64
+	mant, scale := new(big.Int), 0
 	for _, t := range nodes {
 		if t.node == n.cfg.NodeID {
 			continue
 		}
-		v.otherCount += t.count
-		v.otherMant, v.otherScale = addDecimal(v.otherMant, v.otherScale, t.mant, t.scale)
+		count += t.count
+		mant, scale = addDecimal(mant, scale, t.mant, t.scale)
 	}
-	n.view.Store(v)
+	n.view.Store(&view{at: time.Now(), unique: unique, nodes: len(nodes), others: store.NewTotals(count, mant, scale)})
 	return nil
 }
 
@@ -248,16 +247,16 @@ func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(
 // Before the first flush it reports this node alone with "nodes":0.
 func (n *Node) AppendStats(dst []byte, local *store.Snapshot) []byte {
 	v := n.view.Load()
-	total, unique := local.TotalRequests, local.UniqueUsers
-	mant, scale := local.SumDecimal()
+	snap := *local
 	nodes, age := 0, int64(-1)
 	if v != nil {
-		total += v.otherCount
-		unique = max(v.unique, unique)
-		mant, scale = addDecimal(mant, scale, v.otherMant, v.otherScale)
+		// The other nodes' exact sum was made once per flush; adding it costs integer
+		// adds, and with slow values one conversion per change (see store.Totals).
+		snap = v.others.AddTo(local)
+		snap.UniqueUsers = max(v.unique, local.UniqueUsers)
 		nodes, age = v.nodes, time.Since(v.at).Milliseconds()
 	}
-	snap := store.SnapshotOf(total, min(unique, total), mant, scale)
+	snap.UniqueUsers = min(snap.UniqueUsers, snap.TotalRequests)
 	dst = store.AppendStats(dst, &snap)
 	dst = append(dst[:len(dst)-1], `,"scope":"cluster","nodes":`...)
 	dst = strconv.AppendInt(dst, int64(nodes), 10)

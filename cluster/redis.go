@@ -11,6 +11,8 @@ import (
 	"strconv"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/onemrc/onemrc/store"
 )
 
 const (
@@ -82,16 +84,37 @@ func parseView(res any) (unique uint64, nodes []nodeTotals, err error) {
 		if n.count, err = strconv.ParseUint(fmt.Sprint(arr[i+1]), 10, 64); err != nil {
 			return 0, nil, fmt.Errorf("cluster: node %s count: %w", n.node, err)
 		}
-		var okm bool
-		if n.mant, okm = new(big.Int).SetString(fmt.Sprint(arr[i+2]), 10); !okm {
-			return 0, nil, fmt.Errorf("cluster: node %s sum", n.node)
-		}
-		if n.scale, err = strconv.Atoi(fmt.Sprint(arr[i+3])); err != nil {
-			return 0, nil, fmt.Errorf("cluster: node %s scale: %w", n.node, err)
+		if n.mant, n.scale, err = parseSum(fmt.Sprint(arr[i+2]), fmt.Sprint(arr[i+3])); err != nil {
+			return 0, nil, fmt.Errorf("cluster: node %s %w", n.node, err)
 		}
 		nodes = append(nodes, n)
 	}
 	return uint64(scard), nodes, nil
+}
+
+// maxMantLen is the longest mant field a node writes: a sign and store.MaxSumMantDigits.
+const maxMantLen = 1 + store.MaxSumMantDigits
+
+// parseSum reads a node's stored sum, mant * 10^scale as Flush writes it (mant.String()
+// and scale in decimal), and refuses anything beyond what a store's sum can be: Redis
+// content is read back, never trusted (a scale of 10^9 would cost 10^(10^9) at the first
+// /stats, and a mant of 100 MB seconds to parse).
+func parseSum(mantText, scaleText string) (*big.Int, int, error) {
+	if len(mantText) > maxMantLen {
+		return nil, 0, fmt.Errorf("mant of %d bytes exceeds %d", len(mantText), maxMantLen)
+	}
+	mant, ok := new(big.Int).SetString(mantText, 10)
+	if !ok {
+		return nil, 0, fmt.Errorf("mant %q is not a decimal integer", mantText)
+	}
+	scale, err := strconv.Atoi(scaleText)
+	if err != nil {
+		return nil, 0, fmt.Errorf("scale: %w", err)
+	}
+	if err := store.CheckSum(mant, scale); err != nil {
+		return nil, 0, err
+	}
+	return mant, scale, nil
 }
 
 // join makes sure Redis has an epoch and a seed, proposing ours, and returns the

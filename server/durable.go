@@ -14,15 +14,24 @@ import (
 	"github.com/onemrc/onemrc/store"
 )
 
-// loadState reads the newest intact checkpoint in dataDir. ok is false when there is
-// none (or no dataDir); corrupt checkpoints are reported and skipped, and if every file
-// is corrupt the daemon refuses to start rather than silently start empty.
+// loadState removes what a crash left mid-write in dataDir and reads the newest intact
+// checkpoint there. ok is false when there is none (or no dataDir); corrupt checkpoints
+// are reported and skipped, and if every file is corrupt the daemon refuses to start
+// rather than silently start empty.
 func loadState(dataDir string, log *slog.Logger) (st store.State, ok bool, err error) {
 	if dataDir == "" {
 		return st, false, nil
 	}
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return st, false, fmt.Errorf("-data-dir: %w", err)
+	}
+	// Before this process writes there: what a crash left mid-write is garbage.
+	removed, err := checkpoint.RemoveStaleTemps(dataDir)
+	for _, path := range removed {
+		log.Warn("removed a temporary checkpoint file a crash left behind", "file", path)
+	}
+	if err != nil {
+		log.Warn("stale temporary checkpoint files not removed", "err", err)
 	}
 	st, path, skipped, err := checkpoint.Load(dataDir)
 	for _, e := range skipped {

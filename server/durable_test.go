@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,4 +114,23 @@ func TestCorruptCheckpointFallsBackToThePreviousOne(t *testing.T) {
 	require.ErrorAs(t, err, &exit)
 	assert.Equal(t, 1, exit.ExitCode())
 	assert.Contains(t, string(out), "no intact checkpoint")
+}
+
+// Opening the data dir removes the temporary files of checkpoint writes a crash cut
+// short (and says so), and nothing else.
+func TestCheckpointTempFilesLeftByACrashAreRemoved(t *testing.T) {
+	dir := t.TempDir()
+	stale := filepath.Join(dir, ".onemrc-2718281828.tmp")
+	keep := filepath.Join(dir, ".onemrc-notes.tmp")
+	for _, f := range []string{stale, keep} {
+		require.NoError(t, os.WriteFile(f, []byte("half a checkpoint"), 0o644))
+	}
+	var logs strings.Builder
+	_, ok, err := loadState(dir, slog.New(slog.NewTextHandler(&logs, nil)))
+	require.NoError(t, err)
+	assert.False(t, ok, "no checkpoint yet")
+	assert.NoFileExists(t, stale)
+	assert.FileExists(t, keep)
+	assert.Contains(t, logs.String(), "removed a temporary checkpoint file")
+	assert.Contains(t, logs.String(), stale)
 }

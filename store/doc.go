@@ -19,10 +19,19 @@
 // loops there are, which loop saw which event, or in what order. Sum and Avg
 // round the exact result once to the nearest float64.
 //
+// The slow sum is one per Store, behind one mutex that only batches with
+// non-Small values take. /stats reads an immutable copy of it that is
+// converted to binary (the step whose cost grows with the sum's decimal
+// scale) once per change of the slow sum, so a /stats after slow values costs
+// integer arithmetic on numbers of at most a few thousand bits, or nothing
+// when it repeats the previous answer.
+//
 // Users are counted by a 128-bit hash of the unescaped user id, keyed by a
 // per-store seed (Options.Seed) so that clients cannot craft collisions.
 // No user id is kept: every set holds only pointer-free 16-byte keys, which
-// the garbage collector never scans.
+// the garbage collector never scans. The sets pick a key's slot with a mix
+// keyed by a per-process secret, not by the seed, which checkpoints and Redis
+// hold: restored keys are chosen by whoever wrote them.
 //
 // # Memory per user
 //

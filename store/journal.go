@@ -47,7 +47,7 @@ func (s *Snapshot) SumDecimal() (mant *big.Int, scale int) {
 	var d decimalSum
 	d.addScaled(s.nanos.bigInt(), -9)
 	if s.slow != nil {
-		d.add(s.slow)
+		d.add(&s.slow.dec)
 	}
 	return new(big.Int).Set(&d.mant), d.scale
 }
@@ -63,7 +63,8 @@ func SnapshotOf(total, unique uint64, mant *big.Int, scale int) Snapshot {
 		snap.nanos = nanos
 		return snap
 	}
-	snap.slow = &decimalSum{}
-	snap.slow.addScaled(mant, scale)
+	var d decimalSum
+	d.addScaled(mant, scale)
+	snap.slow = newSlowSum(&d, 0)
 	return snap
 }

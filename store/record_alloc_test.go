@@ -102,3 +102,24 @@ func TestSnapshotAndAppendStatsDoNotAllocate(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// With slow values, a /stats that repeats the last one (pipelined GETs, nothing new)
+// reuses its answer: no conversion, no arithmetic, no allocation.
+func TestRepeatedSlowStatsDoNotAllocate(t *testing.T) {
+	s := New(Options{})
+	sh := s.NewShard()
+	for _, text := range wideSlowValues {
+		sh.Record(&Event{UserID: []byte("u"), Value: textValue(text)})
+	}
+	sh.Publish()
+	buf := make([]byte, 0, 128)
+	snap := s.Snapshot()
+	want := string(AppendStats(buf[:0], &snap))
+	allocs := testing.AllocsPerRun(1000, func() {
+		sh.Publish()
+		snap := s.Snapshot()
+		buf = AppendStats(buf[:0], &snap)
+	})
+	assert.Zero(t, allocs)
+	assert.Equal(t, want, string(buf))
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/bytedance/sonic/encoder"
@@ -221,5 +222,48 @@ func BenchmarkStatsSonic(b *testing.B) {
 	}
 	if string(statsSink) != standardStats {
 		b.Fatal(string(statsSink))
+	}
+}
+
+// slowStatsStore is the standard run plus the two legal values that reach the
+// exact slow path and make its sum widest: one near float64's top and one
+// 500-digit value near its bottom (issue 9).
+func slowStatsStore(b *testing.B) (*Store, *Shard) {
+	s := standardStore(b)
+	sh := s.NewShard()
+	for _, text := range []string{"1.7e308", "1.7" + strings.Repeat("7", 495) + "e-310"} {
+		sh.Record(&Event{UserID: []byte("slow"), Value: textValue(text)})
+	}
+	sh.Publish()
+	return s, sh
+}
+
+// BenchmarkStatsSlowSum is one GET /stats (Snapshot + AppendStats) once
+// slow-path values were accepted: unchanged repeats /stats with nothing new
+// (pipelined GETs), small records one Small event between answers (a busy
+// daemon), slow one new slow value (which must be rounded anew).
+func BenchmarkStatsSlowSum(b *testing.B) {
+	for _, tc := range []struct {
+		name    string
+		between func(sh *Shard)
+	}{
+		{"unchanged", func(*Shard) {}},
+		{"small", func(sh *Shard) { sh.Record(&Event{UserID: []byte("slow"), Value: smallValue(nanosPerUnit)}) }},
+		{"slow", func(sh *Shard) { sh.Record(&Event{UserID: []byte("slow"), Value: textValue("1e-300")}) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			s, sh := slowStatsStore(b)
+			statsSink = make([]byte, 0, 128)
+			b.ReportAllocs()
+			for b.Loop() {
+				tc.between(sh)
+				sh.Publish()
+				snap := s.Snapshot()
+				statsSink = AppendStats(statsSink[:0], &snap)
+				if len(statsSink) < len(`{"totalRequests":1000002,"uniqueUsers":75001,"sum":1.7e+308,"avg":1e+302}`) {
+					b.Fatal(string(statsSink))
+				}
+			}
+		})
 	}
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
 )
 
@@ -14,10 +13,11 @@ const cacheLine = 128
 // into plain fields with no atomics and no locks, and makes them visible to
 // Snapshot once per batch with Publish.
 //
-// Layout: the owner's running totals, the seqlock-published copy and the
-// mutex-guarded slow sum sit on separate cache lines, so a Snapshot loading
-// the published copy never touches the lines the owner writes on every
-// Record, and shards allocated side by side never share a line.
+// Layout: the owner's running totals and the seqlock-published copy sit on
+// separate cache lines, so a Snapshot loading the published copy never
+// touches the lines the owner writes on every Record, and shards allocated
+// side by side never share a line. Published non-Small values live in the
+// Store (Store.slow), not here.
 type Shard struct {
 	// Owner-only state, written by Record and Publish; the fields Record
 	// reads on every event come first.
@@ -34,12 +34,7 @@ type Shard struct {
 
 	_   [cacheLine]byte
 	pub publishedTotals
-
-	// slowMu guards slow. Publish takes it only when the batch carried a
-	// non-Small value; Snapshot takes it to read slow together with pub.
-	slowMu sync.Mutex
-	slow   decimalSum // exact sum of every published non-Small value
-	_      [cacheLine]byte
+	_   [cacheLine]byte
 }
 
 // publishedTotals is a seqlock: the owner makes seq odd, stores the totals,
@@ -87,7 +82,8 @@ func (sh *Shard) recordSlow(text []byte) {
 // calls it once per batch, before writing the batch's responses: a Snapshot
 // that starts after Publish returns includes every event recorded before it.
 // With no new events it does nothing; otherwise it costs a seqlock write of
-// four words (plus a mutex when the batch had non-Small values).
+// four words (plus the store's slow-sum mutex when the batch had non-Small
+// values).
 func (sh *Shard) Publish() {
 	if sh.hasSlow {
 		sh.publishSlow()
@@ -99,13 +95,18 @@ func (sh *Shard) Publish() {
 	sh.storeTotals()
 }
 
-// publishSlow moves the batch's exact slow sum and the totals out together,
-// under slowMu, so no Snapshot sees one without the other.
+// publishSlow moves the batch's exact slow sum into the store's and
+// publishes the totals, both inside one write of the store's slow seqlock
+// (under Store.slowMu, so slow publishes of different loops take turns): a
+// Snapshot sees both or neither.
 func (sh *Shard) publishSlow() {
-	sh.slowMu.Lock()
-	sh.slow.add(&sh.pending)
+	st := sh.store
+	st.slowMu.Lock()
+	st.slowSeq.Add(1) // odd: the slow sum and these totals are changing
+	st.slow.add(&sh.pending)
 	sh.storeTotals()
-	sh.slowMu.Unlock()
+	st.slowSeq.Add(1) // even
+	st.slowMu.Unlock()
 	sh.pending = decimalSum{}
 	sh.hasSlow = false
 }
@@ -146,17 +147,9 @@ func backoff(spins int) {
 	}
 }
 
-// addTo merges the shard's published state into snap, consistently: slowMu
-// pins slow (only a Publish carrying slow values changes it, under the same
-// mutex), and any totals read while it is held belong to a Publish at or
-// after the one that last changed slow, which therefore includes it.
+// addTo adds the shard's last published totals into snap.
 func (sh *Shard) addTo(snap *Snapshot) {
-	sh.slowMu.Lock()
 	requests, nanos := sh.loadTotals()
-	if !sh.slow.isZero() {
-		snap.addSlow(&sh.slow)
-	}
-	sh.slowMu.Unlock()
 	snap.TotalRequests += requests
 	snap.nanos.add(nanos)
 }

@@ -13,21 +13,12 @@ type Snapshot struct {
 	TotalRequests uint64
 	UniqueUsers   uint64
 
-	nanos int128      // exact sum of Small values, in 1e-9 units
-	slow  *decimalSum // exact sum of non-Small values; nil when none was published
-}
-
-// addSlow adds a shard's slow sum into the snapshot's own copy.
-func (s *Snapshot) addSlow(d *decimalSum) {
-	if s.slow == nil {
-		s.slow = d.clone()
-		return
-	}
-	s.slow.add(d)
+	nanos int128   // exact sum of Small values, in 1e-9 units
+	slow  *slowSum // exact sum of non-Small values, shared and immutable; nil when none
 }
 
 // hasSlow reports whether the exact sum has a non-Small part.
-func (s *Snapshot) hasSlow() bool { return s.slow != nil && !s.slow.isZero() }
+func (s *Snapshot) hasSlow() bool { return !s.slow.isZero() }
 
 // Sum returns the exact sum rounded once to the nearest float64 (ties to
 // even). It allocates nothing unless a non-Small value was recorded. A sum
@@ -37,8 +28,7 @@ func (s *Snapshot) Sum() float64 {
 		f, _ := roundQuotient(s.nanos, 0, nanosPerUnit)
 		return f
 	}
-	f, _ := s.SumRat().Float64()
-	return f
+	return s.slowRounded().sumF
 }
 
 // Avg returns the exact sum divided by TotalRequests, rounded once to the
@@ -53,23 +43,17 @@ func (s *Snapshot) Avg() float64 {
 		f, _ := roundQuotient(s.nanos, denHi, denLo)
 		return f
 	}
-	f, _ := s.avgRat().Float64()
-	return f
+	return s.slowRounded().avgF
 }
 
-// SumRat returns the exact sum as a new big.Rat (cold: it allocates).
+// SumRat returns the exact sum as a new big.Rat (cold: it allocates, and
+// with slow values it is as costly as their decimal scale makes it).
 func (s *Snapshot) SumRat() *big.Rat {
 	r := new(big.Rat).SetFrac(s.nanos.bigInt(), big.NewInt(nanosPerUnit))
 	if s.slow != nil {
-		r.Add(r, s.slow.rat())
+		r.Add(r, s.slow.dec.rat())
 	}
 	return r
-}
-
-// avgRat returns the exact average (TotalRequests > 0).
-func (s *Snapshot) avgRat() *big.Rat {
-	r := s.SumRat()
-	return r.Quo(r, new(big.Rat).SetUint64(s.TotalRequests))
 }
 
 // quotientPath names the way roundQuotient reached its result; tests use it

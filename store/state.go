@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"math/big"
 	"math/bits"
 )
@@ -27,7 +28,7 @@ func (s *Store) State() State {
 	var d decimalSum
 	d.addScaled(snap.nanos.bigInt(), -9)
 	if snap.slow != nil {
-		d.add(snap.slow)
+		d.add(&snap.slow.dec)
 	}
 	st := State{Seed: s.seed, TotalRequests: snap.TotalRequests, SumMant: new(big.Int).Set(&d.mant), SumScale: d.scale}
 	st.Users = make([][2]uint64, 0, s.users.count.Load())
@@ -56,10 +57,19 @@ func Restore(st State, opts Options) (*Store, error) {
 	if st.Seed == ([2]uint64{}) || uint64(len(st.Users)) > st.TotalRequests || (st.SumMant == nil && st.TotalRequests > 0) {
 		return nil, ErrBadState
 	}
+	// Bounded before any arithmetic: toNanos costs 10^|scale|.
+	if err := CheckSum(st.SumMant, st.SumScale); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
+	}
 	opts.Seed = st.Seed
 	s := New(opts)
+	// Size every part for exactly its keys, so restoring never grows a table.
+	var perPart [globalParts]int
+	for _, k := range st.Users {
+		perPart[k[1]>>56]++ // the part globalSet.add picks
+	}
 	for i := range s.users.parts {
-		s.users.parts[i].set.reserve(len(st.Users) / globalParts * 9 / 8)
+		s.users.parts[i].set.reserve(perPart[i])
 	}
 	for _, k := range st.Users {
 		if !s.users.add(userKey{a: k[0], b: k[1]}) {
@@ -74,7 +84,12 @@ func Restore(st State, opts Options) (*Store, error) {
 		if nanos, ok := toNanos(st.SumMant, st.SumScale); ok {
 			base.nanos = nanos
 		} else {
-			base.slow.addScaled(st.SumMant, st.SumScale)
+			// No loop runs yet: nothing reads the seqlock concurrently, but
+			// it still moves, so no Snapshot can pair these totals with an
+			// older view.
+			s.slowSeq.Add(1)
+			s.slow.addScaled(st.SumMant, st.SumScale)
+			s.slowSeq.Add(1)
 		}
 	}
 	base.storeTotals()

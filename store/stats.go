@@ -23,19 +23,41 @@ func AppendStats(dst []byte, s *Snapshot) []byte {
 	dst = strconv.AppendUint(dst, s.TotalRequests, 10)
 	dst = append(dst, `,"uniqueUsers":`...)
 	dst = strconv.AppendUint(dst, s.UniqueUsers, 10)
-	dst = append(dst, `,"sum":`...)
-	if f := s.Sum(); !math.IsInf(f, 0) {
-		dst = appendJSONFloat(dst, f)
-	} else {
-		dst = appendBeyondFloat64(dst, s.SumRat())
+	if s.hasSlow() {
+		return appendSlowStats(dst, s)
 	}
+	dst = append(dst, `,"sum":`...)
+	dst = appendJSONFloat(dst, s.Sum()) // a sum of int64 nanounits is finite
 	dst = append(dst, `,"avg":`...)
-	if f := s.Avg(); !math.IsInf(f, 0) {
-		dst = appendJSONFloat(dst, f)
+	dst = appendJSONFloat(dst, s.Avg())
+	return append(dst, '}')
+}
+
+// appendSlowStats appends the sum and the average of a snapshot with non-Small
+// values: computed once per distinct snapshot from the slow sum's binary form,
+// which is converted once per change of the slow sum (see slowSum).
+func appendSlowStats(dst []byte, s *Snapshot) []byte {
+	m := s.slowRounded()
+	dst = append(dst, `,"sum":`...)
+	dst = appendRounded(dst, m.sumF, m.sum)
+	dst = append(dst, `,"avg":`...)
+	if m.avg == nil {
+		dst = append(dst, '0')
 	} else {
-		dst = appendBeyondFloat64(dst, s.avgRat())
+		dst = appendRounded(dst, m.avgF, m.avg)
 	}
 	return append(dst, '}')
+}
+
+// appendRounded appends f, the float64 rounding of x, as encoding/json writes
+// it; or, beyond float64 range, x (exact or rounded to odd, see
+// scaledSum.quo) rounded to float64's 53-bit precision (big.Float has the
+// exponent range float64 lacks) as the shortest decimal that identifies it.
+func appendRounded(dst []byte, f float64, x *big.Float) []byte {
+	if !math.IsInf(f, 0) {
+		return appendJSONFloat(dst, f)
+	}
+	return new(big.Float).SetPrec(53).Set(x).Append(dst, 'e', -1)
 }
 
 // appendJSONFloat appends a finite f the way encoding/json writes a
@@ -64,12 +86,4 @@ func appendJSONFloat(dst []byte, f float64) []byte {
 		}
 	}
 	return dst
-}
-
-// appendBeyondFloat64 appends r, whose magnitude exceeds float64 range,
-// rounded to float64's 53-bit precision (big.Float has the exponent range
-// float64 lacks) as the shortest decimal that identifies that value.
-func appendBeyondFloat64(dst []byte, r *big.Rat) []byte {
-	f := new(big.Float).SetPrec(53).SetRat(r)
-	return f.Append(dst, 'e', -1)
 }

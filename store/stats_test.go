@@ -124,7 +124,7 @@ func TestAppendStatsMatchesEncodingJSON(t *testing.T) {
 			snap.nanos.hi = r.Uint64() >> r.UintN(65) // sign and width vary
 		}
 		if i%100 == 0 {
-			snap.addSlow(decimalOf(t, "1.5e-300"))
+			snap.slow = newSlowSum(decimalOf(t, "1.5e-300"), 0)
 		}
 		want, err := json.Marshal(statsJSON{snap.TotalRequests, snap.UniqueUsers, snap.Sum(), snap.Avg()})
 		require.NoError(t, err)

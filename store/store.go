@@ -34,6 +34,19 @@ type Store struct {
 
 	mu     sync.Mutex // guards shards
 	shards []*Shard
+
+	// The exact sum of every published non-Small value, for all shards: rare,
+	// so one sum behind one mutex. slowSeq is a seqlock over it and the totals
+	// published with it (Shard.publishSlow), which lets Snapshot read the
+	// shards without the mutex while nothing slow is being published.
+	slowMu  sync.Mutex
+	slow    decimalSum // guarded by slowMu
+	slowSeq atomic.Uint64
+	// slowView is an immutable copy of slow at slowView.seq, shared by every
+	// Snapshot until slow changes, with its binary form converted at most
+	// once (see slowSum): /stats costs one conversion per change, not one per
+	// answer.
+	slowView atomic.Pointer[slowSum]
 }
 
 // New returns an empty Store.
@@ -89,11 +102,44 @@ func (s *Store) Snapshot() Snapshot {
 	s.mu.Lock()
 	shards := s.shards
 	s.mu.Unlock()
+	// Optimistic read: no slow publish started or ended while the shards were
+	// read (the seqlock stayed at one even value), so their totals go with
+	// the slow sum at that value, which the current view holds.
+	if seq := s.slowSeq.Load(); seq&1 == 0 {
+		view := s.slowView.Load()
+		if seq == 0 || (view != nil && view.seq == seq) {
+			snap := sumShards(shards)
+			if s.slowSeq.Load() == seq {
+				if seq != 0 {
+					snap.slow = view
+				}
+				snap.UniqueUsers = min(s.users.count.Load(), snap.TotalRequests)
+				return snap
+			}
+		}
+	}
+	// A slow publish is under way, or the view is stale: read under the
+	// mutex, which holds slow publishes off, and refresh the view.
+	s.slowMu.Lock()
+	snap := sumShards(shards)
+	seq := s.slowSeq.Load()
+	view := s.slowView.Load()
+	if view == nil || view.seq != seq {
+		view = newSlowSum(&s.slow, seq)
+		s.slowView.Store(view)
+	}
+	s.slowMu.Unlock()
+	snap.slow = view
+	snap.UniqueUsers = min(s.users.count.Load(), snap.TotalRequests)
+	return snap
+}
+
+// sumShards adds up the shards' published totals.
+func sumShards(shards []*Shard) Snapshot {
 	var snap Snapshot
 	for _, sh := range shards {
 		sh.addTo(&snap)
 	}
-	snap.UniqueUsers = min(s.users.count.Load(), snap.TotalRequests)
 	return snap
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"math/big"
 	"math/bits"
 )
@@ -67,8 +68,8 @@ func (x int128) bigInt() *big.Int {
 //
 // Its size is bounded by what the decoder admits (RFC 8259 numbers of at
 // most maxNumberLen bytes, in float64 range, no nonzero underflowing to 0):
-// scale stays above -(maxNumberLen+330) and the magnitude below 10^310, so
-// mant stays under about 3,800 bits whatever arrives.
+// scale and mant stay within MinSumScale, MaxSumScale and MaxSumMantBits
+// whatever arrives.
 //
 // The zero value is the sum zero.
 type decimalSum struct {
@@ -84,6 +85,42 @@ const (
 	minLeadingExp10 = -400 // float64's smallest subnormal is about 4.9e-324
 	maxLeadingExp10 = 309  // float64's largest value is about 1.8e308
 )
+
+// Bounds of every exact sum mant * 10^scale this package produces (a decimalSum,
+// State, Snapshot.SumDecimal), whatever events arrive. Anything read back from outside
+// (a checkpoint, Redis) beyond them was not written by a store: readers reject it
+// before doing arithmetic whose cost grows with it (10^|scale|).
+//
+// Derivation: a value reaching decimalSum has at most maxNumberLen digits and its
+// leading digit at 10^lead, minLeadingExp10 <= lead <= maxLeadingExp10 (parseDecimal
+// panics otherwise), so its scale, the exponent of its last digit, lies in
+// [minLeadingExp10 - maxNumberLen + 1, maxLeadingExp10]. A sum's scale is the least of
+// its terms' (addScaled), and the Small part joins at -9: the same range. Each value is
+// below 10^(maxLeadingExp10+1) in magnitude, and a store counts fewer than 2^64 events
+// (TotalRequests is a uint64), so |mant| < 2^64 * 10^(maxLeadingExp10 + 1 - MinSumScale).
+// TestSumBounds recomputes MaxSumMantBits and MaxSumMantDigits.
+const (
+	MinSumScale = minLeadingExp10 - maxNumberLen + 1 // -911
+	MaxSumScale = maxLeadingExp10                    // 309
+	// MaxSumMantBits is the bit length of 2^64 * 10^1221.
+	MaxSumMantBits = 4121
+	// MaxSumMantDigits is the number of decimal digits of 2^MaxSumMantBits - 1, so of
+	// any |mant| (a sign comes on top).
+	MaxSumMantDigits = 1241
+)
+
+// CheckSum reports whether mant * 10^scale is within the bounds above. Its error names
+// the part that is not and the bound, for the caller to wrap with where it read them.
+// A nil mant is zero.
+func CheckSum(mant *big.Int, scale int) error {
+	if scale < MinSumScale || scale > MaxSumScale {
+		return fmt.Errorf("sum scale %d outside [%d, %d]", scale, MinSumScale, MaxSumScale)
+	}
+	if mant != nil && mant.BitLen() > MaxSumMantBits {
+		return fmt.Errorf("sum mantissa of %d bits exceeds %d", mant.BitLen(), MaxSumMantBits)
+	}
+	return nil
+}
 
 // isZero reports whether the sum is zero.
 func (d *decimalSum) isZero() bool { return d.mant.Sign() == 0 }
@@ -118,13 +155,6 @@ func (d *decimalSum) addScaled(m *big.Int, scale int) {
 
 // add adds another decimalSum to d.
 func (d *decimalSum) add(o *decimalSum) { d.addScaled(&o.mant, o.scale) }
-
-// clone returns a copy that shares nothing with d.
-func (d *decimalSum) clone() *decimalSum {
-	c := &decimalSum{scale: d.scale}
-	c.mant.Set(&d.mant)
-	return c
-}
 
 // rat returns the sum as a new big.Rat.
 func (d *decimalSum) rat() *big.Rat {
