@@ -123,3 +123,32 @@ func TestRepeatedSlowStatsDoNotAllocate(t *testing.T) {
 	assert.Zero(t, allocs)
 	assert.Equal(t, want, string(buf))
 }
+
+// A logging shard's record of a batch of known users allocates nothing in steady state.
+func TestAppendLogRecordAllocatesNothing(t *testing.T) {
+	s := New(Options{})
+	sh := s.NewShard()
+	sh.EnableLog()
+	var d Decoder
+	var ev Event
+	if err := d.Decode([]byte(`{"userId":"user_1","value":12.5}`), &ev); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 0, 1024)
+	for range 10 {
+		sh.Record(&ev)
+		sh.Publish()
+		buf, _ = sh.AppendLogRecord(buf[:0])
+	}
+	allocs := testing.AllocsPerRun(200, func() {
+		sh.Record(&ev)
+		sh.Publish()
+		var ok bool
+		if buf, ok = sh.AppendLogRecord(buf[:0]); !ok {
+			t.Fatal("no record")
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per batch", allocs)
+	}
+}

@@ -31,6 +31,7 @@ type Shard struct {
 	seq       uint64     // owner's copy of pub.seq
 	hasSlow   bool       // pending is nonzero
 	pending   decimalSum // exact sum of other values since the last Publish
+	log       *shardLog  // what the next write-ahead log record holds; nil: not logging
 
 	_   [cacheLine]byte
 	pub publishedTotals
@@ -66,6 +67,9 @@ func (sh *Shard) Record(ev *Event) {
 		// First sighting on this loop (or the local set is full): the
 		// global set decides whether the process has seen the user.
 		sh.store.users.add(k)
+		if sh.log != nil {
+			sh.log.keys = append(sh.log.keys, k)
+		}
 	}
 }
 
@@ -107,6 +111,9 @@ func (sh *Shard) publishSlow() {
 	sh.storeTotals()
 	st.slowSeq.Add(1) // even
 	st.slowMu.Unlock()
+	if sh.log != nil {
+		sh.log.slow.add(&sh.pending)
+	}
 	sh.pending = decimalSum{}
 	sh.hasSlow = false
 }

@@ -78,7 +78,7 @@ func Restore(st State, opts Options) (*Store, error) {
 	}
 
 	// The restored totals live in a shard of their own that no loop records into.
-	base := s.NewShard()
+	base := s.baseShard()
 	base.requests = st.TotalRequests
 	if st.SumMant != nil && st.SumMant.Sign() != 0 {
 		if nanos, ok := toNanos(st.SumMant, st.SumScale); ok {

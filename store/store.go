@@ -34,6 +34,7 @@ type Store struct {
 
 	mu     sync.Mutex // guards shards
 	shards []*Shard
+	base   *Shard // restored and replayed totals (baseShard); no loop records into it
 
 	// The exact sum of every published non-Small value, for all shards: rare,
 	// so one sum behind one mutex. slowSeq is a seqlock over it and the totals
