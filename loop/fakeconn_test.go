@@ -16,11 +16,28 @@ import (
 type fakeLoop struct {
 	gnet.EventLoop
 	executed int
+	// deferTasks queues what Execute gets until runTasks, as gnet runs tasks after the
+	// connections of the current turn.
+	deferTasks bool
+	tasks      []gnet.Runnable
 }
 
 func (l *fakeLoop) Execute(ctx context.Context, r gnet.Runnable) error {
 	l.executed++
+	if l.deferTasks {
+		l.tasks = append(l.tasks, r)
+		return nil
+	}
 	return r.Run(ctx)
+}
+
+// runTasks runs the queued tasks, and those they queue, as the loop's next turns do.
+func (l *fakeLoop) runTasks() {
+	for len(l.tasks) > 0 {
+		r := l.tasks[0]
+		l.tasks = l.tasks[1:]
+		_ = r.Run(context.Background())
+	}
 }
 
 // fakeConn models the parts of a gnet v2.9.7 TCP conn (connection_unix.go) that Server

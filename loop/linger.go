@@ -26,9 +26,9 @@ const (
 // FIN; with part of it still queued in gnet, reading stops and the shutdown waits until
 // gnet has written the rest (checkPaused). Where neither is possible it closes as gnet
 // does, which writes what the socket takes at once and drops the rest.
-func (s *Server) closeAfterAnswer(c gnet.Conn, cs *Conn, now int64) gnet.Action {
+func (p *Pipeline) closeAfterAnswer(c gnet.Conn, cs *Conn, now int64) gnet.Action {
 	if c.OutboundBuffered() > 0 {
-		cs.pipe.pauseIfQueued(cs, now)
+		p.pauseIfQueued(cs, now)
 		if !cs.paused {
 			return gnet.Close
 		}

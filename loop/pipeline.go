@@ -30,6 +30,12 @@ type Config struct {
 	// Cluster, when set, answers GET /stats with cluster-wide figures; /stats?scope=local
 	// still answers this daemon's own.
 	Cluster ClusterStats
+	// Log, when set, holds every answer that acknowledges an event until the event's
+	// record is in the log (durable.go), synced as Fsync says. LogFailed is told, once,
+	// when the log fails; from then on no event is acknowledged.
+	Log       Log
+	Fsync     FsyncMode
+	LogFailed func(error)
 }
 
 // ClusterStats writes the cluster-wide /stats body given this daemon's own snapshot. It
@@ -92,6 +98,11 @@ type Conn struct {
 	queuedAtSweep int
 	// closeWhenDrained asks for the lingering close once the queued answers are written.
 	closeWhenDrained bool
+	// held are answers waiting for the log (durable.go), the last of them from heldTurn;
+	// closeAfterHeld asks for the close once they leave.
+	held           []byte
+	heldTurn       uint64
+	closeAfterHeld bool
 
 	pipe *Pipeline
 	gc   gnet.Conn
@@ -115,6 +126,8 @@ type Pipeline struct {
 
 	maxOutput int    // cfg.maxPendingOutput()
 	answered  uint64 // requests the last Process answered
+	recorded  uint64 // events the last Process recorded
+	dur       *durability
 
 	// The loop's connections, for the timeout sweep; only the loop goroutine touches them.
 	timeouts Timeouts
@@ -150,6 +163,10 @@ func NewPipeline(st *store.Store, cfg Config) *Pipeline {
 	} else {
 		p.routes = route.Default()
 	}
+	if cfg.Log != nil {
+		p.shard.EnableLog()
+		p.dur = &durability{log: cfg.Log, mode: cfg.Fsync, turn: 1} // turn 0: none (synced starts there)
+	}
 	return p
 }
 
@@ -182,6 +199,7 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 		firstStart = c.requestStartFine
 	}
 	answered := uint64(0)
+	p.recorded = 0
 	outBefore := len(p.out)
 	defer func() {
 		p.answered = answered
@@ -295,6 +313,7 @@ func (p *Pipeline) serve(mode connMode) {
 			break
 		}
 		p.shard.Record(&p.ev)
+		p.recorded++
 		if mode == keepAlive11 {
 			p.out = append(p.out, p.tmpl.eventOK...)
 		} else {

@@ -142,6 +142,11 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	if cs.lingering {
 		return cs.discardWhileLingering(c)
 	}
+	if cs.closeAfterHeld {
+		// The last answers wait for the log; nothing more is served.
+		_, _ = c.Discard(-1)
+		return gnet.None
+	}
 	if c.OutboundBuffered() > s.cfg.maxPendingOutput() {
 		// Only where reads cannot be paused (pause_other.go): a client that sends
 		// requests but does not read the answers is not paid for any longer.
@@ -164,14 +169,24 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	cs.leftover = len(in) - consumed
 	cs.track(now, p.answered > 0, consumed < len(in), p.req.HeaderDone)
 	if out := p.Output(); len(out) > 0 {
-		open := cs.write(c, out)
-		p.ResetOutput()
-		if !open {
-			return gnet.Close // gnet already closed c; this only ends the callback
+		if p.mustHold(cs, p.recorded > 0) {
+			p.hold(cs, out)
+			p.ResetOutput()
+		} else {
+			open := cs.write(c, out)
+			p.ResetOutput()
+			if !open {
+				return gnet.Close // gnet already closed c; this only ends the callback
+			}
 		}
 	}
 	if closeConn {
-		return s.closeAfterAnswer(c, cs, now)
+		if len(cs.held) > 0 {
+			cs.closeAfterHeld = true
+			_, _ = c.Discard(-1)
+			return gnet.None
+		}
+		return p.closeAfterAnswer(c, cs, now)
 	}
 	if consumed > 0 {
 		// Discard(0) would drop everything: only discard what was consumed.

@@ -1,0 +1,185 @@
+package loop
+
+import (
+	"encoding/binary"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/onemrc/onemrc/store"
+)
+
+// memLog is a Log in memory: records are kept, syncs happen when the test says.
+type memLog struct {
+	mu      sync.Mutex
+	records [][]byte
+	pos     uint64
+	waiting []func(uint64)
+	fail    error
+	writes  int
+}
+
+func (l *memLog) BeginRecord(dst []byte) ([]byte, int) { return append(dst, 0, 0, 0, 0), len(dst) }
+func (l *memLog) EndRecord(dst []byte, start int) []byte {
+	binary.LittleEndian.PutUint32(dst[start:], uint32(len(dst)-start-4))
+	return dst
+}
+
+func (l *memLog) Write(frames []byte) (uint64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fail != nil {
+		return 0, l.fail
+	}
+	l.writes++
+	for len(frames) > 0 {
+		n := binary.LittleEndian.Uint32(frames)
+		l.records = append(l.records, append([]byte(nil), frames[4:4+n]...))
+		frames = frames[4+n:]
+	}
+	l.pos += uint64(len(frames)) + 1
+	return l.pos, nil
+}
+
+func (l *memLog) Commit(end uint64, wake func(uint64)) {
+	l.mu.Lock()
+	l.waiting = append(l.waiting, wake)
+	l.mu.Unlock()
+}
+
+// sync makes everything written durable and wakes the waiters.
+func (l *memLog) sync() {
+	l.mu.Lock()
+	w := l.waiting
+	l.waiting = nil
+	pos := l.pos
+	l.mu.Unlock()
+	for _, f := range w {
+		f(pos)
+	}
+}
+
+// replay rebuilds the totals from the records.
+func (l *memLog) replay(t *testing.T, seed [2]uint64) store.Snapshot {
+	s := store.New(store.Options{Seed: seed})
+	var rec store.LogRecord
+	for _, p := range l.records {
+		require.NoError(t, store.DecodeLogRecord(p, &rec))
+		require.NoError(t, s.Apply(&rec))
+	}
+	return s.Snapshot()
+}
+
+func newDurableServer(log *memLog, mode FsyncMode) (*Server, *store.Store, *fakeLoop) {
+	st := store.New(store.Options{})
+	s := newFakeServer(st, Config{Log: log, Fsync: mode})
+	return s, st, &fakeLoop{deferTasks: true}
+}
+
+// An event is answered only once its record is written (FsyncOff, FsyncInterval), and
+// every batch of a turn of the loop shares one record and one write.
+func TestEventAnswersWaitForTheLogWrite(t *testing.T) {
+	for _, mode := range []FsyncMode{FsyncOff, FsyncInterval} {
+		log := &memLog{}
+		s, st, l := newDurableServer(log, mode)
+		a, b := newFakeConn(l), newFakeConn(l)
+		require.True(t, a.open(s))
+		require.True(t, b.open(s))
+		require.True(t, a.deliver(s, []byte(post(`{"userId":"a","value":1}`))))
+		require.True(t, b.deliver(s, []byte(post(`{"userId":"b","value":2}`)+healthReq)))
+		assert.Empty(t, a.out, "answered before the log write")
+		assert.Empty(t, b.out)
+		l.runTasks() // the turn ends: one flush
+		assert.Equal(t, 1, log.writes)
+		assert.Len(t, responsesIn(t, a.out), 1)
+		assert.Len(t, responsesIn(t, b.out), 2)
+		assert.Equal(t, st.Snapshot().TotalRequests, log.replay(t, st.Seed()).TotalRequests)
+	}
+}
+
+// With FsyncAlways an event's answer waits for the fdatasync; meanwhile the loop serves
+// other connections, and answers that acknowledge nothing do not wait.
+func TestFsyncAlwaysAnswersAfterTheSync(t *testing.T) {
+	log := &memLog{}
+	s, st, l := newDurableServer(log, FsyncAlways)
+	a, b := newFakeConn(l), newFakeConn(l)
+	require.True(t, a.open(s))
+	require.True(t, b.open(s))
+	require.True(t, a.deliver(s, []byte(post(`{"userId":"a","value":1.5}`))))
+	l.runTasks()
+	assert.Equal(t, 1, log.writes, "the record is written")
+	assert.Empty(t, a.out, "answered before the sync")
+
+	require.True(t, b.deliver(s, []byte(healthReq)))
+	assert.Len(t, responsesIn(t, b.out), 1, "a health check does not wait for the disk")
+
+	log.sync()
+	l.runTasks()
+	rs := responsesIn(t, a.out)
+	require.Len(t, rs, 1)
+	assert.Equal(t, http.StatusOK, rs[0].StatusCode)
+	got := log.replay(t, st.Seed())
+	assert.Equal(t, uint64(1), got.TotalRequests)
+	assert.Equal(t, 1.5, got.Sum())
+}
+
+// Answers on one connection keep their order: a /health after a held event waits for it.
+func TestHeldAnswersKeepTheirOrder(t *testing.T) {
+	log := &memLog{}
+	s, _, l := newDurableServer(log, FsyncAlways)
+	c := newFakeConn(l)
+	require.True(t, c.open(s))
+	require.True(t, c.deliver(s, []byte(post(`{"userId":"a","value":1}`))))
+	require.True(t, c.deliver(s, []byte(getStats)))
+	l.runTasks()
+	assert.Empty(t, c.out, "the /stats answer overtook the held event answer")
+	log.sync()
+	l.runTasks()
+	rs := responsesIn(t, c.out)
+	require.Len(t, rs, 2)
+	assert.Equal(t, "", rs[0].Header.Get("Content-Type"), "the event's answer comes first")
+	assert.Equal(t, "application/json", rs[1].Header.Get("Content-Type"))
+}
+
+// A request that closes the connection after an event: the close waits for the answer.
+func TestCloseWaitsForHeldAnswers(t *testing.T) {
+	log := &memLog{}
+	s, _, l := newDurableServer(log, FsyncAlways)
+	c := newFakeConn(l)
+	require.True(t, c.open(s))
+	req := strings.Replace(post(`{"userId":"a","value":1}`), "Host: x\r\n", "Host: x\r\nConnection: close\r\n", 1)
+	require.True(t, c.deliver(s, []byte(req+healthReq)))
+	l.runTasks()
+	log.sync()
+	l.runTasks()
+	rs := responsesIn(t, c.out)
+	require.Len(t, rs, 1, "nothing after Connection: close is served")
+	assert.True(t, rs[0].Close)
+	assert.True(t, c.closeQueued || c.closed, "closed after the answer (the fake cannot linger)")
+}
+
+// When the log fails no event is acknowledged: held answers are dropped with their
+// connections and the daemon is told once.
+func TestLogFailureAcknowledgesNothing(t *testing.T) {
+	log := &memLog{fail: errors.New("disk gone")}
+	st := store.New(store.Options{})
+	var failures []error
+	s := newFakeServer(st, Config{Log: log, Fsync: FsyncOff, LogFailed: func(err error) { failures = append(failures, err) }})
+	l := &fakeLoop{deferTasks: true}
+	a, b := newFakeConn(l), newFakeConn(l)
+	require.True(t, a.open(s))
+	require.True(t, b.open(s))
+	require.True(t, a.deliver(s, []byte(post(`{"userId":"a","value":1}`))))
+	require.True(t, b.deliver(s, []byte(post(`{"userId":"b","value":1}`))))
+	l.runTasks()
+	assert.Empty(t, a.out)
+	assert.Empty(t, b.out)
+	assert.True(t, a.closeQueued)
+	assert.True(t, b.closeQueued)
+	assert.Len(t, failures, 1)
+}
