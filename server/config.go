@@ -33,6 +33,8 @@ type config struct {
 	timeouts   loop.Timeouts
 	dataDir    string
 	ckptEvery  time.Duration
+	fsync      fsyncFlag
+	fsyncEvery time.Duration
 	cluster    string
 	nodeID     string
 	flushEvery time.Duration
@@ -112,8 +114,10 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.DurationVar(&cfg.timeouts.Header, "header-timeout", loop.DefaultHeaderTimeout, "time from a request's first byte to the end of its headers (408 beyond)")
 	fs.DurationVar(&cfg.timeouts.Body, "body-timeout", loop.DefaultBodyTimeout, "time from the end of the headers to the end of the body (408 beyond)")
 	fs.DurationVar(&cfg.timeouts.Idle, "idle-timeout", loop.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request")
-	fs.StringVar(&cfg.dataDir, "data-dir", "", "directory for checkpoints of the stats; empty keeps them in memory only")
-	fs.DurationVar(&cfg.ckptEvery, "checkpoint-interval", 5*time.Second, "time between checkpoints with -data-dir (also written at shutdown)")
+	fs.StringVar(&cfg.dataDir, "data-dir", "", "directory of the write-ahead log and snapshots of the stats; empty keeps them in memory only")
+	fs.Var(&cfg.fsync, "fsync", "with -data-dir: always (answer once an fdatasync covers the event), interval (sync every -fsync-interval), off (the kernel syncs); a crash loses nothing acknowledged in any mode")
+	fs.DurationVar(&cfg.fsyncEvery, "fsync-interval", time.Second, "time between syncs of the log with -fsync interval: what a power cut may lose")
+	fs.DurationVar(&cfg.ckptEvery, "checkpoint-interval", time.Minute, "with -data-dir: the longest a closed log segment waits before it is folded into a new snapshot")
 	fs.StringVar(&cfg.cluster, "cluster", "", "redis://host:port/db of the cluster to merge /stats with; empty runs alone")
 	fs.StringVar(&cfg.nodeID, "node-id", "", "this daemon's name in the cluster; empty means hostname:port")
 	fs.DurationVar(&cfg.flushEvery, "flush-interval", 100*time.Millisecond, "time between flushes to the cluster")
@@ -210,6 +214,9 @@ func (c config) validate() error {
 	if c.ckptEvery < 100*time.Millisecond {
 		return fmt.Errorf("-checkpoint-interval %v: must be at least 100ms", c.ckptEvery)
 	}
+	if c.fsyncEvery < time.Millisecond {
+		return fmt.Errorf("-fsync-interval %v: must be at least 1ms", c.fsyncEvery)
+	}
 	for name, d := range map[string]time.Duration{"header-timeout": c.timeouts.Header, "body-timeout": c.timeouts.Body, "idle-timeout": c.timeouts.Idle} {
 		if d < 100*time.Millisecond {
 			return fmt.Errorf("-%s %v: must be at least 100ms", name, d)
@@ -229,4 +236,30 @@ func exitCode(err error) int {
 		return 0
 	}
 	return 2
+}
+
+// fsyncFlag is -fsync: always (the default), interval or off.
+type fsyncFlag struct{ mode loop.FsyncMode }
+
+var fsyncNames = map[string]loop.FsyncMode{"always": loop.FsyncAlways, "interval": loop.FsyncInterval, "off": loop.FsyncOff}
+
+func (f *fsyncFlag) String() string {
+	if f == nil {
+		return "always"
+	}
+	for name, m := range fsyncNames {
+		if m == f.mode {
+			return name
+		}
+	}
+	return "always"
+}
+
+func (f *fsyncFlag) Set(s string) error {
+	m, ok := fsyncNames[s]
+	if !ok {
+		return fmt.Errorf("want always, interval or off")
+	}
+	f.mode = m
+	return nil
 }
