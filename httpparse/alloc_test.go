@@ -42,3 +42,37 @@ func TestParseDoesNotAllocate(t *testing.T) {
 		})
 	}
 }
+
+// TestParseFromDoesNotAllocate trickles requests one byte at a time through
+// Blocked and ParseFrom, the way the event loop does, once the Request's
+// scratch has grown: nothing allocates, waiting or resuming.
+func TestParseFromDoesNotAllocate(t *testing.T) {
+	for _, in := range [][]byte{
+		loadRequest(t, "curl"),
+		[]byte(chunkedHead + longExtChunks(3, 200, 2)),
+		[]byte(header8K()),
+	} {
+		var (
+			st  State
+			r   Request
+			err error
+		)
+		trickle := func() {
+			scanned := 0
+			for k := 1; k <= len(in); k++ {
+				if st.Blocked(in[:k], scanned) {
+					scanned = k
+					continue
+				}
+				if _, err = ParseFrom(in[:k], &r, Limits{}, &st); err != ErrNeedMore {
+					break
+				}
+				scanned = k
+			}
+		}
+		trickle() // warm-up: grows the scratch once
+		require.NoError(t, err)
+		assert.Zero(t, testing.AllocsPerRun(20, trickle), "%.40q", in)
+		require.NoError(t, err)
+	}
+}

@@ -27,9 +27,31 @@
 //   - Parse is stateless between calls: after ErrNeedMore the caller calls it
 //     again from the start of the request once more bytes arrived;
 //     Request.Need tells how many bytes are worth waiting for.
+//   - ParseFrom gives exactly Parse's results for the same buf, for a
+//     caller that keeps a State per connection (see Resuming below).
 //   - Every *Error is a framing error: the caller answers Error.Status with
 //     Error.Reason and closes the connection, since the request boundary is
 //     no longer trustworthy.
+//
+// Resuming: ParseFrom resumes at the first incomplete element (request line,
+// field line, chunk, trailer line) that its State recorded instead of at byte
+// 0, and State.Blocked tells from the bytes that arrived since whether calling
+// again can progress at all (a line cannot end without its '\n'). A request
+// trickled a byte at a time then costs work linear in its size, not
+// quadratic:
+//
+//	for {
+//		if st.Blocked(buf, seen) { seen = len(buf); wait(); continue }
+//		n, err := httpparse.ParseFrom(buf, &req, lim, &st)
+//		if err == httpparse.ErrNeedMore { seen = len(buf); wait(); continue }
+//		...                                            // as with Parse; st is reset
+//		buf, seen = buf[n:], 0
+//	}
+//
+// Waiting for a line end means that a byte no line may hold is reported once
+// its line ends or crosses its limit rather than on arrival, with the error
+// Parse gives for the bytes buffered by then. Limits are enforced at the same
+// length as with Parse.
 //
 // The parser is deliberately stricter than RFC 9112 requires of a lenient
 // recipient: bare LF and bare CR are rejected everywhere (§2.2), obs-fold is

@@ -19,12 +19,37 @@ type fieldState struct {
 	expectContinue bool
 }
 
-// parseHeaderSection parses the header section at buf[start:], applies the
-// framing rules of RFC 9112 §6 and §9.3 to req, and returns the index after
-// the section's final CRLF.
-func parseHeaderSection(buf []byte, start int, req *Request, lim *Limits) (int, error) {
-	var st fieldState
-	end, err := scanFieldSection(buf, start, lim, req, &st)
+// section is how far the scan of a header or trailer section got. The
+// resumable parser keeps it between calls so that a section arriving line by
+// line is scanned once, not from its first line on every read.
+type section struct {
+	start int // first byte of the section: its size limit counts from here
+	next  int // first byte of the first field line not yet complete
+	lines int // complete field lines before next
+}
+
+// newSection starts a section at buf[start:].
+func newSection(start int) section { return section{start: start, next: start} }
+
+// lineEnd is, for a section whose scan stopped short on a buffer of n bytes,
+// the buffer length at which waiting for the end of its current line must
+// stop: where the section crosses MaxHeaderBytes. It is 0 (no line wait: any
+// byte decides) when the section already holds MaxHeaders lines and the next
+// line has not begun, since its first byte is either the CR of the final
+// CRLF or ErrHeadersTooLarge.
+func (sec *section) lineEnd(n int, lim *Limits) int {
+	if sec.lines == lim.MaxHeaders && sec.next == n {
+		return 0
+	}
+	return addSat(sec.start, lim.MaxHeaderBytes)
+}
+
+// parseHeaderSection parses the header section that sec describes, applies
+// the framing rules of RFC 9112 §6 and §9.3 to req, and returns the index
+// after the section's final CRLF. st holds what the field lines before
+// sec.next contributed.
+func parseHeaderSection(buf []byte, req *Request, lim *Limits, sec *section, st *fieldState) (int, error) {
+	end, err := scanFieldSection(buf, sec, lim, req, st)
 	if err != nil {
 		return 0, err
 	}
@@ -51,21 +76,29 @@ func parseHeaderSection(buf []byte, start int, req *Request, lim *Limits) (int, 
 //	*( field-line CRLF ) CRLF                                    (RFC 9112 §2.1)
 //	field-line = field-name ":" OWS field-value OWS              (RFC 9112 §5)
 //
-// at buf[start:], bounded by lim.MaxHeaderBytes bytes and lim.MaxHeaders
-// lines, and returns the index after the final CRLF. With st != nil each
-// field is applied to req; with st == nil (a trailer section) fields are
-// validated and ignored.
-func scanFieldSection(buf []byte, start int, lim *Limits, req *Request, st *fieldState) (int, error) {
-	end, short := window(buf, start, lim.MaxHeaderBytes, ErrHeadersTooLarge)
+// from buf[sec.next:], bounded by lim.MaxHeaderBytes bytes from sec.start and
+// lim.MaxHeaders lines, and returns the index after the final CRLF. With
+// st != nil each field is applied to req; with st == nil (a trailer section)
+// fields are validated and ignored.
+//
+// Invariant: when it returns short (b ends inside a line), sec.next is the
+// start of that line and every line before it is complete and applied, so a
+// later call on a longer buffer with the same prefix resumes there with the
+// same outcome as a scan from sec.start.
+func scanFieldSection(buf []byte, sec *section, lim *Limits, req *Request, st *fieldState) (int, error) {
+	end, short := window(buf, sec.start, lim.MaxHeaderBytes, ErrHeadersTooLarge)
 	b := buf[:end]
-	i := start
-	for count := 0; ; count++ {
+	i, count := sec.next, sec.lines
+	// The loop returns on the final CRLF or an error and breaks, with i at
+	// the start of the incomplete line, when b ends inside it: only then is
+	// the progress recorded.
+	for ; ; count++ {
 		if i >= len(b) {
-			return 0, short
+			break
 		}
 		if b[i] == '\r' {
 			if i+1 >= len(b) {
-				return 0, short
+				break
 			}
 			if b[i+1] != '\n' {
 				return 0, ErrBadLineEnding
@@ -78,7 +111,8 @@ func scanFieldSection(buf []byte, start int, lim *Limits, req *Request, st *fiel
 		nameStart := i
 		i = skipTokenBytes(b, i)
 		if i >= len(b) {
-			return 0, short
+			i = nameStart
+			break
 		}
 		if b[i] != ':' || i == nameStart {
 			return 0, fieldNameError(b, nameStart, i)
@@ -92,7 +126,8 @@ func scanFieldSection(buf []byte, start int, lim *Limits, req *Request, st *fiel
 		i = skipValueBytes(b, i)
 		if i+1 >= len(b) || b[i] != '\r' || b[i+1] != '\n' {
 			if i >= len(b) || b[i] == '\r' && i+1 == len(b) {
-				return 0, short
+				i = nameStart
+				break
 			}
 			return 0, lineBreakError(b, i, ErrBadHeader) // a byte no field-value holds
 		}
@@ -107,6 +142,8 @@ func scanFieldSection(buf []byte, start int, lim *Limits, req *Request, st *fiel
 			}
 		}
 	}
+	sec.next, sec.lines = i, count
+	return 0, short
 }
 
 // fieldNameError classifies the byte b[i] that ended the field name begun

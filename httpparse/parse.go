@@ -24,6 +24,9 @@ func Parse(buf []byte, req *Request, lim Limits) (n int, err error) {
 	return n, nil
 }
 
+// parse is Parse's driver: each element in order, from byte 0. The resumable
+// driver, State.parse, runs the same element parsers from where it stopped;
+// both must reach the same outcome on the same bytes (FuzzResume).
 func parse(buf []byte, req *Request, lim *Limits) (int, error) {
 	i, err := skipEmptyLines(buf)
 	if err != nil {
@@ -32,27 +35,35 @@ func parse(buf []byte, req *Request, lim *Limits) (int, error) {
 	if i, err = parseRequestLine(buf, i, req, lim.MaxRequestLine); err != nil {
 		return 0, err
 	}
-	if i, err = parseHeaderSection(buf, i, req, lim); err != nil {
+	sec, fields := newSection(i), fieldState{}
+	if i, err = parseHeaderSection(buf, req, lim, &sec, &fields); err != nil {
 		return 0, err
 	}
 	req.HeaderDone = true
 	switch {
 	case req.Chunked:
-		return parseChunkedBody(buf, i, req, lim)
+		cp, trailers := newChunkProgress(i), section{}
+		return parseChunkedBody(buf, req, lim, &cp, &trailers)
 	case req.ContentLength >= 0:
-		// ContentLength <= MaxBody was checked with the header section.
-		cl := int(req.ContentLength)
-		if cl > len(buf)-i {
-			req.Need = addSat(i, cl)
-			return 0, ErrNeedMore
-		}
-		req.Body = buf[i : i+cl]
-		return i + cl, nil
+		return parseLengthBody(buf, i, req)
 	default:
 		// Neither Content-Length nor Transfer-Encoding: the body is empty
 		// (RFC 9112 §6.3 rule 7).
 		return i, nil
 	}
+}
+
+// parseLengthBody takes the Content-Length body at buf[start:], or sets
+// req.Need to the length that completes it.
+func parseLengthBody(buf []byte, start int, req *Request) (int, error) {
+	// ContentLength <= MaxBody was checked with the header section.
+	cl := int(req.ContentLength)
+	if cl > len(buf)-start {
+		req.Need = addSat(start, cl)
+		return 0, ErrNeedMore
+	}
+	req.Body = buf[start : start+cl]
+	return start + cl, nil
 }
 
 // skipEmptyLines returns the index just past the empty lines (CRLF) that may

@@ -67,6 +67,10 @@ func (c Config) maxPendingOutput() int {
 type Conn struct {
 	// need is the number of buffered bytes below which parsing again cannot progress.
 	need int
+	// parse is where the parser stopped in the partial request at the start of the
+	// buffer: the next Process resumes there, and OnTraffic asks it whether new bytes
+	// can let parsing progress at all.
+	parse httpparse.State
 	// continued records that 100 Continue was sent for the request in progress.
 	continued bool
 	// closing is set once the server decided to close the connection.
@@ -225,7 +229,7 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 		}
 	}()
 	for consumed < len(in) {
-		n, err := httpparse.Parse(in[consumed:], &p.req, p.cfg.Limits)
+		n, err := httpparse.ParseFrom(in[consumed:], &p.req, p.cfg.Limits, &c.parse)
 		if err != nil {
 			if err == httpparse.ErrNeedMore {
 				c.need = p.req.Need

@@ -164,6 +164,15 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 	if err != nil || len(in) == 0 {
 		return gnet.None
 	}
+	if cs.parse.Blocked(in, cs.leftover) {
+		// A line whose end has not arrived: nothing to parse until one does. Only the new
+		// bytes, in[cs.leftover:], are scanned for it, so a trickled header or chunk line
+		// is parsed once per line end instead of once per read.
+		p.metrics.add(offBytesIn, uint64(len(in)-cs.leftover))
+		cs.leftover = len(in)
+		cs.lastActive = coarseNow.Load()
+		return gnet.None
+	}
 	p.metrics.add(offBytesIn, uint64(len(in)-cs.leftover))
 	consumed, closeConn := p.Process(cs, in)
 	cs.leftover = len(in) - consumed
