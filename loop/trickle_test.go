@@ -29,7 +29,7 @@ func TestTrickleParsesOnlyWhenItCanProgress(t *testing.T) {
 	b.WriteString("d" + ext + "\r\n" + body[16:] + "\r\n0\r\n\r\n")
 	in := b.String()
 
-	s := NewServer(store.New(store.Options{}), Config{})
+	s := newFakeServer(store.New(store.Options{}), Config{})
 	c := newFakeConn(&fakeLoop{})
 	require.True(t, c.open(s))
 	cs := c.Context().(*Conn)
