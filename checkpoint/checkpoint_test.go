@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -34,24 +35,45 @@ func encode(t *testing.T, st store.State) []byte {
 
 func TestRoundTrip(t *testing.T) {
 	for _, users := range []int{0, 1, 1000} {
-		st := sampleState(users)
-		b := encode(t, st)
-		got, err := Decode(bytes.NewReader(b), int64(len(b)))
-		require.NoError(t, err)
-		assert.Equal(t, st.Seed, got.Seed)
-		assert.Equal(t, st.TotalRequests, got.TotalRequests)
-		assert.Equal(t, st.SumScale, got.SumScale)
-		assert.Zero(t, st.SumMant.Cmp(got.SumMant))
-		assert.Equal(t, len(st.Users), len(got.Users))
-		if users > 0 {
-			assert.Equal(t, st.Users, got.Users)
+		for _, v1 := range []bool{false, true} {
+			st := sampleState(users)
+			slices.Reverse(st.Users) // descending: Encode sorts them
+			var b []byte
+			if v1 {
+				b = encodeV1(st)
+			} else {
+				var buf bytes.Buffer
+				require.NoError(t, EncodeAt(&buf, st, 12345))
+				b = buf.Bytes()
+			}
+			got, m, err := DecodeMeta(bytes.NewReader(b), int64(len(b)))
+			require.NoError(t, err)
+			if v1 {
+				assert.Equal(t, Meta{Version: 1, Seed: st.Seed, TotalRequests: st.TotalRequests, SumMant: got.SumMant, SumScale: st.SumScale, Users: uint64(users)}, m)
+			} else {
+				assert.Equal(t, uint64(12345), m.Position)
+				assert.True(t, slices.IsSortedFunc(got.Users, compareKeys))
+			}
+			assert.Equal(t, st.Seed, got.Seed)
+			assert.Equal(t, st.TotalRequests, got.TotalRequests)
+			assert.Equal(t, st.SumScale, got.SumScale)
+			assert.Zero(t, st.SumMant.Cmp(got.SumMant))
+			assert.Equal(t, len(st.Users), len(got.Users))
+			if users > 0 {
+				assert.ElementsMatch(t, st.Users, got.Users)
+			}
 		}
 	}
 }
 
 // Every truncation and every single flipped bit is detected.
 func TestDetectsTruncationAndCorruption(t *testing.T) {
-	b := encode(t, sampleState(20))
+	for _, b := range [][]byte{encode(t, sampleState(20)), encodeV1(sampleState(20))} {
+		detectsTruncationAndCorruption(t, b)
+	}
+}
+
+func detectsTruncationAndCorruption(t *testing.T, b []byte) {
 	for n := 0; n < len(b); n++ {
 		_, err := Decode(bytes.NewReader(b[:n]), int64(n))
 		require.Error(t, err, "truncated to %d bytes", n)
@@ -145,11 +167,18 @@ func FuzzDecode(f *testing.F) {
 	// Checksummed files beyond the writer's bounds (a scale that once cost 10^(2^31)).
 	f.Add(rawFile{total: 1, scale: math.MaxInt32, sign: 1, mant: []byte{1}}.bytes())
 	f.Add(rawFile{total: 1, scale: -9, sign: 1, mant: []byte{0, 1}}.bytes())
+	f.Add(encodeV1(sampleState(3)))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		st, err := Decode(bytes.NewReader(b), int64(len(b)))
+		st, m, err := DecodeMeta(bytes.NewReader(b), int64(len(b)))
 		if err == nil {
 			// Whatever decodes re-encodes to the same bytes.
-			assert.Equal(t, b, encode(t, st))
+			if m.Version == version1 {
+				assert.Equal(t, b, encodeV1(st))
+				return
+			}
+			var buf bytes.Buffer
+			require.NoError(t, EncodeAt(&buf, st, m.Position))
+			assert.Equal(t, b, buf.Bytes())
 		}
 	})
 }
@@ -168,7 +197,7 @@ type rawFile struct {
 func (r rawFile) bytes() []byte {
 	var b []byte
 	b = append(b, magic...)
-	b = binary.LittleEndian.AppendUint16(b, version)
+	b = binary.LittleEndian.AppendUint16(b, version1)
 	b = binary.LittleEndian.AppendUint16(b, 0)
 	b = binary.LittleEndian.AppendUint64(b, 0x1234)
 	b = binary.LittleEndian.AppendUint64(b, 0xfeed)
@@ -302,3 +331,78 @@ func TestRemoveStaleTemps(t *testing.T) {
 }
 
 func writeFile(path string) error { return os.WriteFile(path, []byte("partial"), 0o644) }
+
+// encodeV1 writes st as version 1 did (the format of checkpoints onemrcd wrote before
+// the log), keys in the order given.
+func encodeV1(st store.State) []byte {
+	var mant []byte
+	sign := int8(0)
+	if st.SumMant != nil {
+		mant = st.SumMant.Bytes()
+		sign = int8(st.SumMant.Sign())
+	}
+	r := rawFile{total: st.TotalRequests, scale: int32(st.SumScale), sign: sign, mant: mant}
+	b := r.bytes()
+	b = b[:len(b)-4-8] // no users, no crc
+	b[12], b[20] = 0, 0
+	binary.LittleEndian.PutUint64(b[12:], st.Seed[0])
+	binary.LittleEndian.PutUint64(b[20:], st.Seed[1])
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(st.Users)))
+	for _, k := range st.Users {
+		b = binary.LittleEndian.AppendUint64(b, k[0])
+		b = binary.LittleEndian.AppendUint64(b, k[1])
+	}
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// Version 2 keys are strictly ascending: a writer refuses them out of order or
+// repeated, and a reader refuses a file holding them so, even with a valid checksum.
+func TestV2KeysAreStrictlyAscending(t *testing.T) {
+	st := sampleState(3)
+	for name, keys := range map[string][][2]uint64{
+		"descending": {{2, 0}, {1, 0}},
+		"repeated":   {{1, 5}, {1, 5}},
+		"lane b":     {{1, 6}, {1, 5}},
+	} {
+		var buf bytes.Buffer
+		w, err := NewWriter(&buf, MetaOf(st, 7))
+		require.NoError(t, err)
+		require.NoError(t, w.Add(keys[0]))
+		assert.ErrorContains(t, w.Add(keys[1]), "strictly ascending", name)
+
+		// The same file forged with a valid checksum.
+		b := encode(t, store.State{Seed: st.Seed, TotalRequests: 5, SumMant: new(big.Int), Users: [][2]uint64{{0, 1}, {0, 2}}})
+		off := fixedV2
+		for i, k := range keys {
+			binary.LittleEndian.PutUint64(b[off+16*i:], k[0])
+			binary.LittleEndian.PutUint64(b[off+16*i+8:], k[1])
+		}
+		binary.LittleEndian.PutUint32(b[len(b)-4:], crc32.Checksum(b[:len(b)-4], castagnoli))
+		_, err = Decode(bytes.NewReader(b), int64(len(b)))
+		require.ErrorIs(t, err, ErrCorrupt, name)
+		assert.ErrorContains(t, err, "not ascending", name)
+	}
+}
+
+// A v1 file (what onemrcd wrote before the log) is still read, at position 0, and the
+// next write is version 2; the newest-two rule then removes it like any old checkpoint.
+func TestV1IsReadAndReplaced(t *testing.T) {
+	dir := t.TempDir()
+	v1 := sampleState(4)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "onemrc-00000000000000000001.ckpt"), encodeV1(v1), 0o644))
+	st, m, _, _, err := LoadNewest(dir)
+	require.NoError(t, err)
+	assert.Equal(t, 1, m.Version)
+	assert.Zero(t, m.Position)
+	assert.ElementsMatch(t, v1.Users, st.Users)
+	for i := range 2 {
+		_, err := WriteAt(dir, sampleState(5+i), uint64(100+i))
+		require.NoError(t, err)
+	}
+	st, m, path, _, err := LoadNewest(dir)
+	require.NoError(t, err)
+	assert.Equal(t, Meta{Version: 2, Position: 101, Seed: st.Seed, TotalRequests: st.TotalRequests, SumMant: st.SumMant, SumScale: st.SumScale, Users: 6}, m)
+	assert.Equal(t, "onemrc-00000000000000000003.ckpt", filepath.Base(path))
+	_, err = os.Stat(filepath.Join(dir, "onemrc-00000000000000000001.ckpt"))
+	assert.True(t, os.IsNotExist(err), "the v1 file is gone once two newer exist")
+}

@@ -117,44 +117,121 @@ func list(dir string) ([]string, []uint64, error) {
 	return sortedNames, sortedSeqs, nil
 }
 
-// Write stores st as the newest checkpoint in dir and removes all but the newest keep.
-// It returns the new file's path. On error the previous checkpoints are untouched.
-func Write(dir string, st store.State) (string, error) {
-	names, seqs, err := list(dir)
+// Write stores st as the newest checkpoint in dir, at log position 0, and removes all
+// but the newest keep. It returns the new file's path. On error the previous checkpoints
+// are untouched. It sorts st.Users in place.
+func Write(dir string, st store.State) (string, error) { return WriteAt(dir, st, 0) }
+
+// WriteAt is Write for a checkpoint that covers the write-ahead log up to pos.
+func WriteAt(dir string, st store.State, pos uint64) (string, error) {
+	if uint64(len(st.Users)) > st.TotalRequests {
+		return "", fmt.Errorf("checkpoint: not writing an impossible state: %d users in %d events", len(st.Users), st.TotalRequests)
+	}
+	f, err := Create(dir, MetaOf(st, pos))
 	if err != nil {
 		return "", err
+	}
+	SortKeys(st.Users)
+	for _, k := range st.Users {
+		if err := f.Add(k); err != nil {
+			f.Abort()
+			return "", err
+		}
+	}
+	path, err := f.Commit()
+	if err != nil {
+		return "", err
+	}
+	Prune(dir)
+	return path, nil
+}
+
+// File is a checkpoint being written to a temporary file in its directory: Add the keys
+// in ascending order, then Commit (or Abort).
+type File struct {
+	dir   string
+	final string
+	tmp   *os.File
+	w     *Writer
+}
+
+// Create starts the next checkpoint in dir (its sequence follows the newest there) with
+// the header of m. Nothing in dir changes but a temporary file until Commit.
+func Create(dir string, m Meta) (*File, error) {
+	_, seqs, err := list(dir)
+	if err != nil {
+		return nil, err
 	}
 	next := uint64(1)
 	if len(seqs) > 0 {
 		next = seqs[0] + 1
 	}
-	final := filepath.Join(dir, fmt.Sprintf("%s%020d%s", prefix, next, suffix))
 	tmp, err := os.CreateTemp(dir, tempPattern)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := Encode(tmp, st); err != nil {
+	w, err := NewWriter(tmp, m)
+	if err != nil {
 		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	return &File{dir: dir, final: filepath.Join(dir, fmt.Sprintf("%s%020d%s", prefix, next, suffix)), tmp: tmp, w: w}, nil
+}
+
+// Add writes the next key (see Writer.Add).
+func (f *File) Add(k [2]uint64) error { return f.w.Add(k) }
+
+// Abort removes the temporary file.
+func (f *File) Abort() {
+	f.tmp.Close()
+	os.Remove(f.tmp.Name())
+}
+
+// Commit finishes the file, fsyncs it, renames it into place and fsyncs the directory:
+// once it returns nil the checkpoint survives a crash. It removes no older checkpoint
+// (Prune does). On error the temporary file is removed.
+func (f *File) Commit() (string, error) {
+	err := f.w.Close()
+	if err == nil {
+		err = f.tmp.Sync()
+	}
+	if cerr := f.tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.tmp.Name(), f.final)
+	}
+	if err != nil {
+		os.Remove(f.tmp.Name())
 		return "", err
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+	if err := syncDir(f.dir); err != nil {
 		return "", err
 	}
-	if err := tmp.Close(); err != nil {
-		return "", err
+	return f.final, nil
+}
+
+// Prune removes every checkpoint in dir but the newest keep, and returns the paths it
+// removed.
+func Prune(dir string) []string {
+	names, _, err := list(dir)
+	if err != nil {
+		return nil
 	}
-	if err := os.Rename(tmp.Name(), final); err != nil {
-		return "", err
+	var removed []string
+	for _, old := range names[min(len(names), keep):] {
+		if os.Remove(old) == nil {
+			removed = append(removed, old)
+		}
 	}
-	if err := syncDir(dir); err != nil {
-		return "", err
-	}
-	for _, old := range names[min(len(names), keep-1):] {
-		_ = os.Remove(old)
-	}
-	return final, nil
+	return removed
+}
+
+// List returns the paths of the checkpoints in dir, newest first.
+func List(dir string) ([]string, error) {
+	names, _, err := list(dir)
+	return names, err
 }
 
 func syncDir(dir string) error {
@@ -185,14 +262,56 @@ func Load(dir string) (st store.State, path string, skipped []error, err error) 
 }
 
 func loadFile(name string) (store.State, error) {
-	f, err := os.Open(name)
+	st, _, err := LoadFile(name)
+	return st, err
+}
+
+// LoadFile reads the checkpoint file at path.
+func LoadFile(path string) (store.State, Meta, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return store.State{}, err
+		return store.State{}, Meta{}, err
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return store.State{}, err
+		return store.State{}, Meta{}, err
 	}
-	return Decode(f, info.Size())
+	return DecodeMeta(f, info.Size())
+}
+
+// LoadNewest is Load that also returns the Meta (version, log position) of the file read.
+func LoadNewest(dir string) (st store.State, m Meta, path string, skipped []error, err error) {
+	names, _, err := list(dir)
+	if err != nil {
+		return st, m, "", nil, err
+	}
+	for _, name := range names {
+		st, m, err := LoadFile(name)
+		if err == nil {
+			return st, m, name, skipped, nil
+		}
+		skipped = append(skipped, fmt.Errorf("%s: %w", name, err))
+	}
+	return st, m, "", skipped, ErrNone
+}
+
+// OpenReader opens the checkpoint at path and reads its header; the caller streams the
+// keys and closes the file.
+func OpenReader(path string) (*Reader, *os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	r, err := NewReader(f, info.Size())
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, f, nil
 }

@@ -6,22 +6,31 @@
 // that is truncated or corrupt is detected and skipped in favour of the previous good one,
 // which is why the newest two are kept.
 //
-// Layout, integers little-endian (version 1):
+// Layout, integers little-endian. Version 2 (written):
 //
 //	magic     8 bytes "ONEMRCCK"
-//	version   uint16
+//	version   uint16 (2)
 //	reserved  uint16 (0)
 //	seed      2 x uint64
+//	position  uint64  the write-ahead log position this snapshot covers: replay starts there
 //	total     uint64  events counted
 //	scale     int32   the sum is mant * 10^scale, store.MinSumScale <= scale <= store.MaxSumScale
 //	sign      int8    -1, 0 or 1; 0 exactly when mantLen is 0
 //	mantLen   uint32  bytes of |mant|, big-endian, no leading zero byte, at most maxMantBytes
 //	mant      mantLen bytes
-//	users     uint64  number of user keys, at most total
-//	keys      users x 16 bytes (two uint64 lanes)
+//	keys      users x 16 bytes (two uint64 lanes), strictly ascending by lane a then b
+//	users     uint64  number of keys, at most total; also fixed by the file's size
 //	crc       uint32  CRC-32C (Castagnoli) of every byte above
 //
-// Never trust what is read back: Decode accepts only what Encode can write for a
+// The key count follows the keys so that a compaction can merge sorted runs straight
+// into the file without counting them first; the reader still knows it before reading a
+// key, from the file's size. Sorted keys let a compaction merge instead of building a set,
+// and make a duplicate key (which no store writes) detectable as it streams by.
+//
+// Version 1 (read only; its position is 0): no position field, users (uint64) before the
+// keys, keys in any order.
+//
+// Never trust what is read back: a Reader accepts only what a Writer can write for a
 // State that a store produced (the bounds above), and checks every length and count
 // before it allocates or computes anything with it. A file outside them did not come
 // from onemrcd (or was corrupted in a way the checksum missed), and is skipped loudly.
@@ -32,150 +41,370 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/crc32"
 	"io"
 	"math/big"
+	"slices"
 
 	"github.com/onemrc/onemrc/store"
 )
 
 const (
-	magic   = "ONEMRCCK"
-	version = 1
+	magic     = "ONEMRCCK"
+	version1  = 1
+	version   = 2 // the version Writer writes
+	fixedV1   = 8 + 2 + 2 + 16 + 8 + 4 + 1 + 4
+	fixedV2   = fixedV1 + 8 // + position
+	trailerV1 = 8 + 4       // users before the keys, crc
+	trailerV2 = 8 + 4       // users after the keys, crc
 	// maxMantBytes is the longest |mant| a store's sum can need (store.MaxSumMantBits).
 	maxMantBytes = (store.MaxSumMantBits + 7) / 8
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// Encode writes st to w in the checkpoint format.
-func Encode(w io.Writer, st store.State) error {
-	crc := crc32.New(castagnoli)
-	bw := bufio.NewWriterSize(io.MultiWriter(w, crc), 1<<16)
-	var mant []byte
-	sign := int8(0)
-	if st.SumMant != nil {
-		mant = st.SumMant.Bytes()
-		sign = int8(st.SumMant.Sign())
-	}
+// Meta is everything a checkpoint holds but its keys.
+type Meta struct {
+	Version       int    // of the file read; a Writer writes version 2
+	Position      uint64 // the log position the checkpoint covers (0 for version 1)
+	Seed          [2]uint64
+	TotalRequests uint64
+	SumMant       *big.Int // nil or zero: no sum
+	SumScale      int
+	Users         uint64 // the number of keys (read); a Writer counts them itself
+}
+
+// MetaOf returns the Meta of st at log position pos.
+func MetaOf(st store.State, pos uint64) Meta {
+	return Meta{Version: version, Position: pos, Seed: st.Seed, TotalRequests: st.TotalRequests,
+		SumMant: st.SumMant, SumScale: st.SumScale, Users: uint64(len(st.Users))}
+}
+
+// State returns m's totals as a State without users.
+func (m Meta) State() store.State {
+	return store.State{Seed: m.Seed, TotalRequests: m.TotalRequests, SumMant: m.SumMant, SumScale: m.SumScale}
+}
+
+// Writer streams a version 2 checkpoint: NewWriter writes the header, Add each key in
+// strictly ascending order, Close the count and the checksum.
+type Writer struct {
+	bw    *bufio.Writer
+	crc   hash.Hash32
+	w     io.Writer
+	total uint64
+	n     uint64
+	prev  [2]uint64
+	err   error
+}
+
+// NewWriter writes the header of a checkpoint of m (Version and Users are ignored) to w.
+func NewWriter(w io.Writer, m Meta) (*Writer, error) {
 	// A State no store could produce is refused here rather than written and then
-	// refused by Decode.
-	if err := store.CheckSum(st.SumMant, st.SumScale); err != nil {
-		return fmt.Errorf("checkpoint: not writing an impossible state: %w", err)
+	// refused by the reader.
+	if err := store.CheckSum(m.SumMant, m.SumScale); err != nil {
+		return nil, fmt.Errorf("checkpoint: not writing an impossible state: %w", err)
 	}
-	if uint64(len(st.Users)) > st.TotalRequests {
-		return fmt.Errorf("checkpoint: not writing an impossible state: %d users in %d events", len(st.Users), st.TotalRequests)
+	if m.Seed == ([2]uint64{}) {
+		return nil, errors.New("checkpoint: not writing an impossible state: zero seed")
 	}
+	cw := &Writer{crc: crc32.New(castagnoli), w: w, total: m.TotalRequests}
+	cw.bw = bufio.NewWriterSize(io.MultiWriter(w, cw.crc), 1<<16)
 	var hdr []byte
 	hdr = append(hdr, magic...)
 	hdr = binary.LittleEndian.AppendUint16(hdr, version)
 	hdr = binary.LittleEndian.AppendUint16(hdr, 0)
-	hdr = binary.LittleEndian.AppendUint64(hdr, st.Seed[0])
-	hdr = binary.LittleEndian.AppendUint64(hdr, st.Seed[1])
-	hdr = binary.LittleEndian.AppendUint64(hdr, st.TotalRequests)
-	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(int32(st.SumScale)))
+	hdr = binary.LittleEndian.AppendUint64(hdr, m.Seed[0])
+	hdr = binary.LittleEndian.AppendUint64(hdr, m.Seed[1])
+	hdr = binary.LittleEndian.AppendUint64(hdr, m.Position)
+	hdr = appendTotals(hdr, m)
+	if _, err := cw.bw.Write(hdr); err != nil {
+		return nil, err
+	}
+	return cw, nil
+}
+
+func appendTotals(hdr []byte, m Meta) []byte {
+	var mant []byte
+	sign := int8(0)
+	if m.SumMant != nil {
+		mant = m.SumMant.Bytes()
+		sign = int8(m.SumMant.Sign())
+	}
+	hdr = binary.LittleEndian.AppendUint64(hdr, m.TotalRequests)
+	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(int32(m.SumScale)))
 	hdr = append(hdr, byte(sign))
 	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(len(mant)))
-	hdr = append(hdr, mant...)
-	hdr = binary.LittleEndian.AppendUint64(hdr, uint64(len(st.Users)))
-	if _, err := bw.Write(hdr); err != nil {
-		return err
+	return append(hdr, mant...)
+}
+
+// Add writes the next key. Keys must be strictly ascending (lane a, then b) and at most
+// the header's total.
+func (w *Writer) Add(k [2]uint64) error {
+	if w.err != nil {
+		return w.err
+	}
+	switch {
+	case w.n > 0 && compareKeys(k, w.prev) <= 0:
+		w.err = fmt.Errorf("checkpoint: key %x after %x: keys must be strictly ascending", k, w.prev)
+	case w.n == w.total:
+		w.err = fmt.Errorf("checkpoint: not writing an impossible state: more users than %d events", w.total)
+	}
+	if w.err != nil {
+		return w.err
 	}
 	var key [16]byte
+	binary.LittleEndian.PutUint64(key[:8], k[0])
+	binary.LittleEndian.PutUint64(key[8:], k[1])
+	if _, err := w.bw.Write(key[:]); err != nil {
+		w.err = err
+		return err
+	}
+	w.n++
+	w.prev = k
+	return nil
+}
+
+// Close writes the key count and the checksum. It does not close the underlying writer.
+func (w *Writer) Close() error {
+	if w.err != nil {
+		return w.err
+	}
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], w.n)
+	if _, err := w.bw.Write(n[:]); err != nil {
+		return err
+	}
+	if err := w.bw.Flush(); err != nil {
+		return err
+	}
+	w.err = errors.New("checkpoint: Writer closed")
+	return binary.Write(w.w, binary.LittleEndian, w.crc.Sum32())
+}
+
+// compareKeys orders keys by lane a, then lane b.
+func compareKeys(x, y [2]uint64) int {
+	switch {
+	case x[0] < y[0]:
+		return -1
+	case x[0] > y[0]:
+		return 1
+	case x[1] < y[1]:
+		return -1
+	case x[1] > y[1]:
+		return 1
+	}
+	return 0
+}
+
+// SortKeys sorts keys in the order a checkpoint holds them.
+func SortKeys(keys [][2]uint64) { slices.SortFunc(keys, compareKeys) }
+
+// Encode writes st to w as a version 2 checkpoint at log position 0. It sorts st.Users
+// in place.
+func Encode(w io.Writer, st store.State) error { return EncodeAt(w, st, 0) }
+
+// EncodeAt writes st to w as a version 2 checkpoint covering the log up to pos. It sorts
+// st.Users in place.
+func EncodeAt(w io.Writer, st store.State, pos uint64) error {
+	if uint64(len(st.Users)) > st.TotalRequests {
+		return fmt.Errorf("checkpoint: not writing an impossible state: %d users in %d events", len(st.Users), st.TotalRequests)
+	}
+	cw, err := NewWriter(w, MetaOf(st, pos))
+	if err != nil {
+		return err
+	}
+	SortKeys(st.Users)
 	for _, k := range st.Users {
-		binary.LittleEndian.PutUint64(key[:8], k[0])
-		binary.LittleEndian.PutUint64(key[8:], k[1])
-		if _, err := bw.Write(key[:]); err != nil {
+		if err := cw.Add(k); err != nil {
 			return err
 		}
 	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	return binary.Write(w, binary.LittleEndian, crc.Sum32())
+	return cw.Close()
 }
 
 // ErrCorrupt means a file is not a whole, intact checkpoint.
 var ErrCorrupt = errors.New("checkpoint: corrupt or truncated")
 
-// Decode reads a checkpoint of exactly size bytes from r.
-func Decode(r io.Reader, size int64) (store.State, error) {
-	var st store.State
-	crc := crc32.New(castagnoli)
-	raw := bufio.NewReaderSize(r, 1<<16)
-	// br checksums exactly the bytes consumed; the trailer is read from raw.
-	br := io.TeeReader(raw, crc)
-	fixed := make([]byte, 8+2+2+16+8+4+1+4)
-	if _, err := io.ReadFull(br, fixed); err != nil {
-		return st, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+// Reader streams the keys of a checkpoint after NewReader has read and bounded its
+// header (Meta). Next returns the keys; Err, after Next reported the end, says whether
+// the file was whole and intact. Nothing read is trustworthy until Err returns nil.
+type Reader struct {
+	Meta Meta
+
+	raw  *bufio.Reader
+	br   io.Reader // checksums exactly the bytes consumed; the trailer is read from raw
+	crc  hash.Hash32
+	left uint64
+	prev [2]uint64
+	err  error
+	done bool
+}
+
+// NewReader reads the header of a checkpoint of exactly size bytes from r.
+func NewReader(r io.Reader, size int64) (*Reader, error) {
+	cr := &Reader{crc: crc32.New(castagnoli), raw: bufio.NewReaderSize(r, 1<<16)}
+	cr.br = io.TeeReader(cr.raw, cr.crc)
+	m := &cr.Meta
+	var fixed [fixedV2]byte
+	if _, err := io.ReadFull(cr.br, fixed[:12]); err != nil {
+		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
 	}
 	if string(fixed[:8]) != magic {
-		return st, fmt.Errorf("%w: not a checkpoint file", ErrCorrupt)
+		return nil, fmt.Errorf("%w: not a checkpoint file", ErrCorrupt)
 	}
-	if v := binary.LittleEndian.Uint16(fixed[8:]); v != version {
-		return st, fmt.Errorf("checkpoint: version %d, this onemrcd reads version %d", v, version)
+	m.Version = int(binary.LittleEndian.Uint16(fixed[8:]))
+	n := fixedV2
+	switch m.Version {
+	case version1:
+		n = fixedV1
+	case version:
+	default:
+		return nil, fmt.Errorf("checkpoint: version %d, this onemrcd reads versions %d and %d", m.Version, version1, version)
 	}
-	st.Seed = [2]uint64{binary.LittleEndian.Uint64(fixed[12:]), binary.LittleEndian.Uint64(fixed[20:])}
-	st.TotalRequests = binary.LittleEndian.Uint64(fixed[28:])
-	st.SumScale = int(int32(binary.LittleEndian.Uint32(fixed[36:])))
-	sign := int8(fixed[40])
-	mantLen := binary.LittleEndian.Uint32(fixed[41:])
-	// Every field is bounded by what Encode writes for a store's State before it is
+	if _, err := io.ReadFull(cr.br, fixed[12:n]); err != nil {
+		return nil, fmt.Errorf("%w: header: %v", ErrCorrupt, err)
+	}
+	m.Seed = [2]uint64{binary.LittleEndian.Uint64(fixed[12:]), binary.LittleEndian.Uint64(fixed[20:])}
+	p := fixed[28:n]
+	if m.Version == version {
+		m.Position = binary.LittleEndian.Uint64(p)
+		p = p[8:]
+	}
+	m.TotalRequests = binary.LittleEndian.Uint64(p)
+	m.SumScale = int(int32(binary.LittleEndian.Uint32(p[8:])))
+	sign := int8(p[12])
+	mantLen := binary.LittleEndian.Uint32(p[13:])
+	// Every field is bounded by what a Writer writes for a store's State before it is
 	// used: a scale of 2^31 would cost 10^(2^31) at the first /stats.
-	if st.SumScale < store.MinSumScale || st.SumScale > store.MaxSumScale {
-		return st, fmt.Errorf("%w: scale %d outside the store's [%d, %d]", ErrCorrupt, st.SumScale, store.MinSumScale, store.MaxSumScale)
+	if m.SumScale < store.MinSumScale || m.SumScale > store.MaxSumScale {
+		return nil, fmt.Errorf("%w: scale %d outside the store's [%d, %d]", ErrCorrupt, m.SumScale, store.MinSumScale, store.MaxSumScale)
 	}
 	if sign < -1 || sign > 1 {
-		return st, fmt.Errorf("%w: sign %d is not -1, 0 or 1", ErrCorrupt, sign)
+		return nil, fmt.Errorf("%w: sign %d is not -1, 0 or 1", ErrCorrupt, sign)
 	}
 	if mantLen > maxMantBytes {
-		return st, fmt.Errorf("%w: mantLen %d exceeds %d bytes", ErrCorrupt, mantLen, maxMantBytes)
+		return nil, fmt.Errorf("%w: mantLen %d exceeds %d bytes", ErrCorrupt, mantLen, maxMantBytes)
 	}
 	if (sign == 0) != (mantLen == 0) {
-		return st, fmt.Errorf("%w: sign %d with mantLen %d", ErrCorrupt, sign, mantLen)
+		return nil, fmt.Errorf("%w: sign %d with mantLen %d", ErrCorrupt, sign, mantLen)
 	}
 	mant := make([]byte, mantLen)
-	if _, err := io.ReadFull(br, mant); err != nil {
-		return st, fmt.Errorf("%w: sum: %v", ErrCorrupt, err)
+	if _, err := io.ReadFull(cr.br, mant); err != nil {
+		return nil, fmt.Errorf("%w: sum: %v", ErrCorrupt, err)
 	}
 	if mantLen > 0 && mant[0] == 0 {
-		return st, fmt.Errorf("%w: mant has a leading zero byte", ErrCorrupt)
+		return nil, fmt.Errorf("%w: mant has a leading zero byte", ErrCorrupt)
 	}
-	st.SumMant = new(big.Int).SetBytes(mant)
+	m.SumMant = new(big.Int).SetBytes(mant)
 	if sign < 0 {
-		st.SumMant.Neg(st.SumMant)
+		m.SumMant.Neg(m.SumMant)
 	}
-	if err := store.CheckSum(st.SumMant, st.SumScale); err != nil {
-		return st, fmt.Errorf("%w: mant: %v", ErrCorrupt, err)
+	if err := store.CheckSum(m.SumMant, m.SumScale); err != nil {
+		return nil, fmt.Errorf("%w: mant: %v", ErrCorrupt, err)
 	}
-	var count [8]byte
-	if _, err := io.ReadFull(br, count[:]); err != nil {
-		return st, fmt.Errorf("%w: user count: %v", ErrCorrupt, err)
-	}
-	users := binary.LittleEndian.Uint64(count[:])
-	if users > st.TotalRequests {
-		return st, fmt.Errorf("%w: users %d exceeds total %d", ErrCorrupt, users, st.TotalRequests)
-	}
-	// Sizes are checked before anything is allocated for them.
-	fixedLen := int64(len(fixed)) + int64(mantLen) + 8 + 4
-	if users > uint64(size) || fixedLen+int64(users)*16 != size {
-		return st, fmt.Errorf("%w: %d users do not fit a %d-byte file", ErrCorrupt, users, size)
-	}
-	st.Users = make([][2]uint64, users)
-	var key [16]byte
-	for i := range st.Users {
-		if _, err := io.ReadFull(br, key[:]); err != nil {
-			return st, fmt.Errorf("%w: users: %v", ErrCorrupt, err)
+	// The key count is checked against the file's size before anything is allocated
+	// for the keys.
+	rest := size - int64(n) - int64(mantLen)
+	if m.Version == version1 {
+		var count [8]byte
+		if _, err := io.ReadFull(cr.br, count[:]); err != nil {
+			return nil, fmt.Errorf("%w: user count: %v", ErrCorrupt, err)
 		}
-		st.Users[i] = [2]uint64{binary.LittleEndian.Uint64(key[:8]), binary.LittleEndian.Uint64(key[8:])}
+		m.Users = binary.LittleEndian.Uint64(count[:])
+		if m.Users > uint64(size) || rest-trailerV1 != int64(m.Users)*16 {
+			return nil, fmt.Errorf("%w: %d users do not fit a %d-byte file", ErrCorrupt, m.Users, size)
+		}
+	} else {
+		if rest < trailerV2 || (rest-trailerV2)%16 != 0 {
+			return nil, fmt.Errorf("%w: a %d-byte file holds no whole number of users", ErrCorrupt, size)
+		}
+		m.Users = uint64(rest-trailerV2) / 16
 	}
-	want := crc.Sum32()
+	if m.Users > m.TotalRequests {
+		return nil, fmt.Errorf("%w: users %d exceeds total %d", ErrCorrupt, m.Users, m.TotalRequests)
+	}
+	cr.left = m.Users
+	return cr, nil
+}
+
+// Next returns the next key; false at the end of the keys or at an error (see Err).
+// Version 2 keys come strictly ascending (a key out of order is an error); version 1
+// keys in any order.
+func (r *Reader) Next() ([2]uint64, bool) {
+	if r.err != nil || r.left == 0 {
+		if r.err == nil && !r.done {
+			r.finish()
+		}
+		return [2]uint64{}, false
+	}
+	var key [16]byte
+	if _, err := io.ReadFull(r.br, key[:]); err != nil {
+		r.err = fmt.Errorf("%w: users: %v", ErrCorrupt, err)
+		return [2]uint64{}, false
+	}
+	k := [2]uint64{binary.LittleEndian.Uint64(key[:8]), binary.LittleEndian.Uint64(key[8:])}
+	if r.Meta.Version == version && r.left != r.Meta.Users && compareKeys(k, r.prev) <= 0 {
+		r.err = fmt.Errorf("%w: key %x after %x, not ascending", ErrCorrupt, k, r.prev)
+		return [2]uint64{}, false
+	}
+	r.prev = k
+	r.left--
+	return k, true
+}
+
+// finish reads the trailer after the last key.
+func (r *Reader) finish() {
+	r.done = true
+	if r.Meta.Version == version {
+		var count [8]byte
+		if _, err := io.ReadFull(r.br, count[:]); err != nil {
+			r.err = fmt.Errorf("%w: user count: %v", ErrCorrupt, err)
+			return
+		}
+		if n := binary.LittleEndian.Uint64(count[:]); n != r.Meta.Users {
+			r.err = fmt.Errorf("%w: %d users counted, %d in the file", ErrCorrupt, n, r.Meta.Users)
+			return
+		}
+	}
+	want := r.crc.Sum32()
 	var got [4]byte
-	if _, err := io.ReadFull(raw, got[:]); err != nil {
-		return st, fmt.Errorf("%w: checksum: %v", ErrCorrupt, err)
+	if _, err := io.ReadFull(r.raw, got[:]); err != nil {
+		r.err = fmt.Errorf("%w: checksum: %v", ErrCorrupt, err)
+		return
 	}
 	if binary.LittleEndian.Uint32(got[:]) != want {
-		return st, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+		r.err = fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
-	return st, nil
+}
+
+// Err returns nil once every key was read and the file proved whole and intact.
+func (r *Reader) Err() error {
+	if r.err == nil && !r.done {
+		return errors.New("checkpoint: Reader not read to the end")
+	}
+	return r.err
+}
+
+// Decode reads a whole checkpoint (version 1 or 2) of exactly size bytes from r.
+func Decode(r io.Reader, size int64) (store.State, error) {
+	st, _, err := DecodeMeta(r, size)
+	return st, err
+}
+
+// DecodeMeta is Decode that also returns the file's Meta (its version and position).
+func DecodeMeta(r io.Reader, size int64) (store.State, Meta, error) {
+	cr, err := NewReader(r, size)
+	if err != nil {
+		return store.State{}, Meta{}, err
+	}
+	st := cr.Meta.State()
+	st.Users = make([][2]uint64, 0, cr.Meta.Users)
+	for k, ok := cr.Next(); ok; k, ok = cr.Next() {
+		st.Users = append(st.Users, k)
+	}
+	if err := cr.Err(); err != nil {
+		return store.State{}, Meta{}, err
+	}
+	return st, cr.Meta, nil
 }
