@@ -2,6 +2,7 @@ package loop
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"time"
 
@@ -30,8 +31,9 @@ type Log interface {
 	// Write appends whole records with one write(2) and returns the log position after
 	// them. An error is final: nothing is acknowledged after it.
 	Write(frames []byte) (end uint64, err error)
-	// Commit calls wake, on the log's syncer goroutine, once an fdatasync covers end.
-	Commit(end uint64, wake func(durable uint64))
+	// Commit calls wake, on the log's syncer goroutine, once an fdatasync covers end;
+	// a wake with durable < end, or an error, means it never will.
+	Commit(end uint64, wake func(durable uint64)) error
 }
 
 // FsyncMode says when answers held for the log leave.
@@ -61,6 +63,7 @@ type durability struct {
 	written      uint64        // the last turn whose record is written
 	synced       atomic.Uint64 // the last turn whose record is durable (FsyncAlways)
 	releaseQueue atomic.Bool   // a release task is queued on the loop
+	syncFailed   atomic.Bool   // a wake said the log will never be durable
 	ends         []turnEnd     // written turns waiting for a sync, oldest first
 	failed       error
 }
@@ -117,14 +120,21 @@ func (p *Pipeline) flush() {
 				p.logFailed(err)
 			} else if d.mode == FsyncAlways {
 				d.ends = append(d.ends, turnEnd{turn, end})
-				d.log.Commit(end, func(uint64) {
-					advance(&d.synced, turn)
+				err = d.log.Commit(end, func(durable uint64) {
+					if durable < end {
+						d.syncFailed.Store(true)
+					} else {
+						advance(&d.synced, turn)
+					}
 					if !d.releaseQueue.Swap(true) {
 						if p.el.Execute(context.Background(), releaser{p}) != nil {
 							d.releaseQueue.Store(false)
 						}
 					}
 				})
+				if err != nil {
+					p.logFailed(err)
+				}
 			}
 		}
 		d.frames = frames[:0]
@@ -159,6 +169,13 @@ func (p *Pipeline) syncedOrWritten() uint64 {
 func (p *Pipeline) releaseSynced() {
 	d := p.dur
 	d.releaseQueue.Store(false)
+	if d.syncFailed.Load() {
+		p.logFailed(errors.New("loop: the log could not be synced"))
+	}
+	if d.failed != nil {
+		p.dropHeld()
+		return
+	}
 	p.release(p.syncedOrWritten())
 }
 

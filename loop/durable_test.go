@@ -46,10 +46,11 @@ func (l *memLog) Write(frames []byte) (uint64, error) {
 	return l.pos, nil
 }
 
-func (l *memLog) Commit(end uint64, wake func(uint64)) {
+func (l *memLog) Commit(end uint64, wake func(uint64)) error {
 	l.mu.Lock()
 	l.waiting = append(l.waiting, wake)
 	l.mu.Unlock()
+	return nil
 }
 
 // sync makes everything written durable and wakes the waiters.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/onemrc/onemrc/cluster"
 	"github.com/onemrc/onemrc/store"
+	"github.com/onemrc/onemrc/wal"
 )
 
 // defaultNodeID is hostname:port, unique for daemons on distinct hosts or ports.
@@ -19,52 +20,54 @@ func defaultNodeID(addr string) string {
 	return host + ":" + port
 }
 
-// openClusterStore joins the cluster and returns the store to count into. The store uses
-// the cluster's user-hash seed. It continues from the newest of two records of this node's
-// past: its checkpoint, and the totals Redis holds under its node id (the later of the two
-// has the larger count, since both are cuts of the same acknowledged events), so a restart
-// neither loses what Redis already merged nor counts it twice.
-func openClusterStore(cfg config, log *slog.Logger) (*store.Store, *cluster.Node, error) {
-	state, restored, err := loadState(cfg.dataDir, log)
+// openClusterStore joins the cluster and returns the store to count into, restored from
+// the data dir when there is one. The store uses the cluster's user-hash seed.
+//
+// With -data-dir the log is the authority on this node's past: every event the node
+// acknowledged is in it. Redis may hold a little more (a flush reads the published
+// counters, which can include events whose records were not written when the node
+// stopped: never acknowledged), and the node's next flush brings Redis back to the log.
+// Without -data-dir the node continues from the totals Redis holds under its id, so that
+// a restart does not make the cluster's figures go back.
+func openClusterStore(cfg config, log *slog.Logger) (*store.Store, *cluster.Node, wal.Recovery, error) {
+	st, rec, err := recoverStore(cfg.dataDir, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, rec, err
 	}
-	proposed := state.Seed
-	if !restored {
-		proposed = store.New(store.Options{}).Seed() // a fresh random seed
-	}
+	restored := restoredAnything(st, rec)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	node, err := cluster.Dial(ctx, cluster.Config{URL: cfg.cluster, NodeID: cfg.nodeID,
-		FlushInterval: cfg.flushEvery, Log: log}, proposed)
+		FlushInterval: cfg.flushEvery, Log: log}, st.Seed())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, rec, err
 	}
-	if restored && node.Seed() != state.Seed {
+	switch {
+	case restored && node.Seed() != st.Seed():
 		node.Close(ctx)
-		return nil, nil, fmt.Errorf("the checkpoint in %s was made under another cluster's user-hash seed; it cannot join %s", cfg.dataDir, cfg.cluster)
+		return nil, nil, rec, fmt.Errorf("the data in %s was made under another cluster's user-hash seed; it cannot join %s", cfg.dataDir, cfg.cluster)
+	case !restored:
+		st = store.New(store.Options{Seed: node.Seed()})
 	}
-	state.Seed = node.Seed()
 	count, mant, scale, ok, err := node.StoredTotals(ctx)
 	if err != nil {
 		node.Close(ctx)
-		return nil, nil, err
+		return nil, nil, rec, err
 	}
-	if ok && count > state.TotalRequests {
+	local := st.Snapshot().TotalRequests
+	switch {
+	case ok && count > local && cfg.dataDir != "":
+		log.Info("redis holds more events for this node than its log: events counted but never acknowledged; the log wins",
+			"node", cfg.nodeID, "redis", count, "log", local)
+	case ok && count > local:
 		log.Info("continuing from the totals redis holds for this node", "node", cfg.nodeID, "totalRequests", count)
-		state.TotalRequests, state.SumMant, state.SumScale = count, mant, scale
-	}
-	var st *store.Store
-	if state.TotalRequests > 0 {
-		st, err = store.Restore(state, store.Options{})
+		st, err = store.Restore(store.State{Seed: node.Seed(), TotalRequests: count, SumMant: mant, SumScale: scale}, store.Options{})
 		if err != nil {
 			node.Close(ctx)
-			return nil, nil, err
+			return nil, nil, rec, err
 		}
-	} else {
-		st = store.New(store.Options{Seed: state.Seed})
 	}
 	st.EnableJournal()
 	log.Info("joined cluster", "redis", cfg.cluster, "node", cfg.nodeID, "flush_interval", cfg.flushEvery)
-	return st, node, nil
+	return st, node, rec, nil
 }

@@ -172,22 +172,43 @@ func TestClusterSurvivesARedisRestart(t *testing.T) {
 func TestClusterNodeRestartedFromCheckpointDoublesNothing(t *testing.T) {
 	r := startRedis(t, "")
 	dir := t.TempDir()
-	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir, "-checkpoint-interval", "10s")
+	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir)
 	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "50ms")
 	sendRange(t, a, 0, 10_000, 8_000)
 	sendRange(t, b, 10_000, 20_000, 8_000)
 	waitCluster(t, expected(20_000, 8_000), a, b)
 
-	// Killed before any checkpoint: Redis holds a's totals; the restart must take them.
+	// Killed: its log holds every event it acknowledged (all of them here); Redis holds
+	// the same totals. The restart doubles nothing.
 	require.NoError(t, a.cmd.Process.Kill())
 	<-a.done
 	a = startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir)
 	sendRange(t, a, 20_000, 25_000, 8_000)
 	waitCluster(t, expected(25_000, 8_000), a, b)
 
-	// A graceful stop writes a checkpoint; the restart from it doubles nothing either.
+	// A graceful stop and restart doubles nothing either.
 	require.Equal(t, 0, a.stop())
 	a = startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir)
 	sendRange(t, b, 25_000, 30_000, 8_000)
 	waitCluster(t, expected(30_000, 8_000), a, b)
+}
+
+// A data dir belongs to one node id: starting it under another is refused, and starting
+// it without -node-id takes the id it holds.
+func TestDataDirKeepsItsNodeID(t *testing.T) {
+	r := startRedis(t, "")
+	dir := t.TempDir()
+	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-data-dir", dir)
+	sendRange(t, a, 0, 100, 100)
+	require.Equal(t, 0, a.stop())
+
+	out, err := exec.Command(daemonBin, "-addr", freePort(t), "-admin-addr", "", "-cluster", r.url(),
+		"-node-id", "b", "-data-dir", dir).CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "%s", out)
+	assert.Equal(t, 1, exit.ExitCode())
+	assert.Contains(t, string(out), `holds the state of node \"a\"`)
+
+	again := startDaemon(t, "-cluster", r.url(), "-data-dir", dir)
+	assert.Contains(t, again.logs.String(), "node=a")
 }

@@ -90,9 +90,6 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if cfg.nodeID == "" {
-		cfg.nodeID = defaultNodeID(cfg.addr)
-	}
 	return cfg, cfg.validate()
 }
 

@@ -1,139 +1,142 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
-	"time"
+	"path/filepath"
+	"strings"
 
-	"github.com/onemrc/onemrc/checkpoint"
 	"github.com/onemrc/onemrc/loop"
 	"github.com/onemrc/onemrc/store"
+	"github.com/onemrc/onemrc/wal"
 )
 
-// loadState removes what a crash left mid-write in dataDir and reads the newest intact
-// checkpoint there. ok is false when there is none (or no dataDir); corrupt checkpoints
-// are reported and skipped, and if every file is corrupt the daemon refuses to start
-// rather than silently start empty.
-func loadState(dataDir string, log *slog.Logger) (st store.State, ok bool, err error) {
+// With -data-dir the daemon keeps a write-ahead log (package wal): at startup it restores
+// the newest snapshot and replays the log after it; while it runs, the loops append a
+// record per turn and hold the answers to the events in it until the record is written
+// (-fsync interval, off) or synced (-fsync always); a compactor folds closed segments
+// into new snapshots in the background.
+
+// recoverStore rebuilds the store from dataDir (an empty store without one).
+func recoverStore(dataDir string, log *slog.Logger) (*store.Store, wal.Recovery, error) {
 	if dataDir == "" {
-		return st, false, nil
+		return store.New(store.Options{}), wal.Recovery{}, nil
 	}
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return st, false, fmt.Errorf("-data-dir: %w", err)
+		return nil, wal.Recovery{}, fmt.Errorf("-data-dir: %w", err)
 	}
-	// Before this process writes there: what a crash left mid-write is garbage.
-	removed, err := checkpoint.RemoveStaleTemps(dataDir)
-	for _, path := range removed {
-		log.Warn("removed a temporary checkpoint file a crash left behind", "file", path)
-	}
+	st, rec, err := wal.Recover(dataDir, log)
 	if err != nil {
-		log.Warn("stale temporary checkpoint files not removed", "err", err)
+		return nil, rec, fmt.Errorf("-data-dir %s: %w", dataDir, err)
 	}
-	st, path, skipped, err := checkpoint.Load(dataDir)
-	for _, e := range skipped {
-		log.Error("checkpoint skipped", "err", e)
+	snap := st.Snapshot()
+	log.Info("restored", "data_dir", dataDir, "snapshot", filepath.Base(rec.Snapshot),
+		"snapshot_version", rec.SnapshotVersion, "segments", rec.Segments, "records", rec.Records,
+		"bytes_cut", rec.BytesCut, "totalRequests", snap.TotalRequests, "uniqueUsers", snap.UniqueUsers,
+		"took", rec.Took.Round(1e6))
+	for _, f := range rec.MovedAside {
+		log.Error("corrupt log segment moved aside; events after its last valid record are not restored", "file", f)
 	}
-	if errors.Is(err, checkpoint.ErrNone) {
-		if len(skipped) > 0 {
-			return st, false, fmt.Errorf("-data-dir %s: no intact checkpoint among %d files; move them away to start empty", dataDir, len(skipped))
+	return st, rec, nil
+}
+
+// restoredAnything reports whether a recovery found state to continue from.
+func restoredAnything(st *store.Store, rec wal.Recovery) bool {
+	return rec.Snapshot != "" || rec.Records > 0 || st.Snapshot().TotalRequests > 0
+}
+
+// openLog opens the log for appending where recovery ended, with the syncing -fsync asks
+// for and the compactor.
+func openLog(cfg config, st *store.Store, rec wal.Recovery, log *slog.Logger) (*wal.Log, error) {
+	l, err := wal.Open(cfg.dataDir, st.Seed(), rec.Position, wal.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("-data-dir %s: %w", cfg.dataDir, err)
+	}
+	if cfg.fsync.mode == loop.FsyncInterval {
+		l.SyncEvery(cfg.fsyncEvery)
+	}
+	l.StartCompactor(cfg.ckptEvery, log)
+	log.Info("write-ahead log open", "data_dir", cfg.dataDir, "fsync", cfg.fsync.String(), "position", rec.Position)
+	return l, nil
+}
+
+// walLog is the log as the loops use it.
+type walLog struct{ *wal.Log }
+
+func (walLog) BeginRecord(dst []byte) ([]byte, int)   { return wal.BeginRecord(dst) }
+func (walLog) EndRecord(dst []byte, start int) []byte { return wal.EndRecord(dst, start) }
+
+// loopLog keeps a nil *wal.Log from becoming a non-nil interface.
+func loopLog(l *wal.Log) loop.Log {
+	if l == nil {
+		return nil
+	}
+	return walLog{l}
+}
+
+// nodeIDFile holds, in the data dir, the cluster node id the data belongs to: the totals
+// a data dir restores are one node's, so another id must not claim them.
+const nodeIDFile = "node-id"
+
+// resolveNodeID returns the node id to run under: the one given, checked against the one
+// the data dir was written under, else the data dir's, else def. It records the id in
+// the data dir the first time.
+func resolveNodeID(dataDir, given, def string) (string, error) {
+	if dataDir == "" {
+		if given != "" {
+			return given, nil
 		}
-		log.Info("no checkpoint, starting empty", "data_dir", dataDir)
-		return st, false, nil
+		return def, nil
 	}
-	if err != nil {
-		return st, false, fmt.Errorf("-data-dir: %w", err)
-	}
-	log.Info("restoring checkpoint", "file", path, "totalRequests", st.TotalRequests, "users", len(st.Users))
-	return st, true, nil
-}
-
-// openStore returns the store to count into: restored from the newest intact checkpoint
-// in dataDir when there is one, else empty.
-func openStore(dataDir string, log *slog.Logger) (*store.Store, error) {
-	st, ok, err := loadState(dataDir, log)
-	if err != nil || !ok {
-		return store.New(store.Options{}), err
-	}
-	s, err := store.Restore(st, store.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint in %s: %w", dataDir, err)
-	}
-	return s, nil
-}
-
-// checkpointer writes the store to dataDir every interval while the daemon runs, and once
-// more at shutdown. Each periodic checkpoint is a consistent cut taken with every loop
-// paused (loop.Server.Quiesce) for as long as it takes to copy the state; the file is
-// written after the loops resume.
-type checkpointer struct {
-	dir      string
-	interval time.Duration
-	srv      *loop.Server
-	st       *store.Store
-	log      *slog.Logger
-
-	mu       sync.Mutex // one write at a time
-	lastSeen uint64     // TotalRequests in the last checkpoint written (or restored)
-
-	stop chan struct{}
-	done chan struct{}
-}
-
-func newCheckpointer(dir string, interval time.Duration, srv *loop.Server, st *store.Store, log *slog.Logger) *checkpointer {
-	c := &checkpointer{dir: dir, interval: interval, srv: srv, st: st, log: log,
-		stop: make(chan struct{}), done: make(chan struct{})}
-	c.lastSeen = st.Snapshot().TotalRequests // what was restored is on disk already
-	return c
-}
-
-func (c *checkpointer) run() {
-	defer close(c.done)
-	t := time.NewTicker(c.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.stop:
-			return
-		case <-t.C:
-			// Every accepted event moves the count, so an equal count means nothing new.
-			if c.st.Snapshot().TotalRequests == c.lastSeen {
-				continue
-			}
-			var state store.State
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			err := c.srv.Quiesce(ctx, func() { state = c.st.State() })
-			cancel()
-			if err != nil {
-				c.log.Warn("checkpoint skipped: loops not paused", "err", err)
-				continue
-			}
-			c.write(state, "periodic")
+	path := filepath.Join(dataDir, nodeIDFile)
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		stored := strings.TrimSpace(string(b))
+		if given != "" && given != stored {
+			return "", fmt.Errorf("-data-dir %s holds the state of node %q; start it with -node-id %q, or give node %q a data dir of its own", dataDir, stored, stored, given)
 		}
+		return stored, nil
+	case !errors.Is(err, os.ErrNotExist):
+		return "", fmt.Errorf("-data-dir: %w", err)
 	}
+	id := given
+	if id == "" {
+		id = def
+	}
+	if err := writeFileSync(path, []byte(id+"\n")); err != nil {
+		return "", fmt.Errorf("-data-dir: recording the node id: %w", err)
+	}
+	return id, nil
 }
 
-// final stops the periodic writer and writes the state the stopped loops left behind.
-func (c *checkpointer) final() error {
-	close(c.stop)
-	<-c.done
-	return c.write(c.st.State(), "shutdown")
-}
-
-func (c *checkpointer) write(state store.State, why string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	start := time.Now()
-	path, err := checkpoint.Write(c.dir, state)
+// writeFileSync writes a small file durably: temp file, fsync, rename, fsync dir.
+func writeFileSync(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
-		c.log.Error("checkpoint failed", "why", why, "err", err)
 		return err
 	}
-	c.lastSeen = state.TotalRequests
-	c.log.Info("checkpoint written", "why", why, "file", path, "totalRequests", state.TotalRequests,
-		"users", len(state.Users), "took", time.Since(start).Round(time.Millisecond))
-	return nil
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

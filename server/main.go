@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync"
 	"syscall"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/onemrc/onemrc/cluster"
 	"github.com/onemrc/onemrc/loop"
 	"github.com/onemrc/onemrc/store"
+	"github.com/onemrc/onemrc/wal"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -42,20 +44,38 @@ func run(args []string) int {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
+	if cfg.cluster != "" {
+		if cfg.nodeID, err = resolveNodeID(cfg.dataDir, cfg.nodeID, defaultNodeID(cfg.addr)); err != nil {
+			log.Error("onemrcd cannot start", "err", err)
+			return 1
+		}
+	}
 	var (
 		st   *store.Store
 		node *cluster.Node
+		rec  wal.Recovery
 	)
 	if cfg.cluster != "" {
-		st, node, err = openClusterStore(cfg, log)
+		st, node, rec, err = openClusterStore(cfg, log)
 	} else {
-		st, err = openStore(cfg.dataDir, log)
+		st, rec, err = recoverStore(cfg.dataDir, log)
 	}
 	if err != nil {
 		log.Error("onemrcd cannot start", "err", err)
 		return 1
 	}
+	var wlog *wal.Log
+	if cfg.dataDir != "" {
+		if wlog, err = openLog(cfg, st, rec, log); err != nil {
+			log.Error("onemrcd cannot start", "err", err)
+			return 1
+		}
+	}
 
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	logFailed := make(chan struct{})
+	var failOnce sync.Once
 	d := &daemon{
 		Server: loop.NewServer(st, loop.Config{
 			Limits:           cfg.limits,
@@ -63,12 +83,22 @@ func run(args []string) int {
 			MaxConns:         cfg.maxConns,
 			Timeouts:         cfg.timeouts,
 			Cluster:          clusterStats(node),
+			Log:              loopLog(wlog),
+			Fsync:            cfg.fsync.mode,
+			LogFailed: func(err error) {
+				// Nothing can be acknowledged any more: stop rather than serve events whose
+				// 200 would be a lie (the log's first error is final; see package wal).
+				failOnce.Do(func() {
+					log.Error("write-ahead log failed: stopping", "err", err)
+					close(logFailed)
+				})
+			},
 		}),
 		log: log,
 		cfg: cfg,
 	}
 
-	adm, err := startAdmin(cfg.adminAddr, newRegistry(d.Server, st, node), log)
+	adm, err := startAdmin(cfg.adminAddr, newRegistry(d.Server, st, node, wlog), log)
 	if err != nil {
 		// The admin listener is an aid, not the service: run without it rather than not at all.
 		log.Warn("admin listener disabled", "addr", cfg.adminAddr, "err", err)
@@ -78,15 +108,8 @@ func run(args []string) int {
 	if node != nil {
 		node.Start(st)
 	}
-	var ckpt *checkpointer
-	if cfg.dataDir != "" {
-		ckpt = newCheckpointer(cfg.dataDir, cfg.ckptEvery, d.Server, st, log)
-		go ckpt.run()
-	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	go d.stopOn(ctx)
+	go d.stopOn(ctx, logFailed)
 
 	err = gnet.Run(d, "tcp://"+cfg.addr,
 		gnet.WithMulticore(true),
@@ -112,12 +135,20 @@ func run(args []string) int {
 	if node != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := node.Close(ctx); err != nil {
-			log.Warn("last cluster flush failed; the checkpoint keeps the node's totals", "err", err)
+			log.Warn("last cluster flush failed; the log keeps the node's totals", "err", err)
 		}
 		cancel()
 	}
-	if ckpt != nil && ckpt.final() != nil {
+	if wlog != nil {
+		if err := wlog.Close(); err != nil {
+			log.Error("closing the write-ahead log", "err", err)
+			code = 1
+		}
+	}
+	select {
+	case <-logFailed:
 		code = 1
+	default:
 	}
 	snap := st.Snapshot()
 	log.Info("onemrcd stopped", "totalRequests", snap.TotalRequests, "uniqueUsers", snap.UniqueUsers,
@@ -138,11 +169,15 @@ func (d *daemon) OnBoot(e gnet.Engine) gnet.Action {
 	return d.Server.OnBoot(e)
 }
 
-// stopOn stops the engine once ctx is done: gnet stops accepting, flushes what each
+// stopOn stops the engine once ctx is done (SIGINT, SIGTERM) or the log failed: the
+// answers the log holds are let out first, then gnet stops accepting, flushes what each
 // connection still owes, and closes it. A second SIGINT or SIGTERM during that exits at
 // once, as operators expect of a stop that hangs.
-func (d *daemon) stopOn(ctx context.Context) {
-	<-ctx.Done()
+func (d *daemon) stopOn(ctx context.Context, logFailed <-chan struct{}) {
+	select {
+	case <-ctx.Done():
+	case <-logFailed:
+	}
 	d.log.Info("onemrcd stopping", "open_connections", d.OpenConnections())
 	again := make(chan os.Signal, 1)
 	signal.Notify(again, syscall.SIGINT, syscall.SIGTERM)
@@ -153,6 +188,11 @@ func (d *daemon) stopOn(ctx context.Context) {
 	}()
 	for {
 		if e, ok := d.Engine(); ok {
+			fctx, fcancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := d.Flush(fctx); err != nil {
+				d.log.Warn("answers still held for the log at shutdown", "err", err)
+			}
+			fcancel()
 			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			if err := e.Stop(sctx); err != nil {

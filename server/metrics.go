@@ -9,6 +9,7 @@ import (
 	"github.com/onemrc/onemrc/cluster"
 	"github.com/onemrc/onemrc/loop"
 	"github.com/onemrc/onemrc/store"
+	"github.com/onemrc/onemrc/wal"
 )
 
 // onemrc exposes its metrics with github.com/prometheus/client_golang: the reference
@@ -52,6 +53,18 @@ var (
 		"Flushes of this node's totals to the cluster, by result.", []string{"result"}, nil)
 	descClusterBacklog = prometheus.NewDesc("onemrc_cluster_backlog_users",
 		"User keys waiting for an acknowledged flush (grows while Redis is unreachable).", nil, nil)
+	descWALSyncs = prometheus.NewDesc("onemrc_wal_fsyncs_total",
+		"fdatasyncs of the write-ahead log (-data-dir); onemrc_wal_synced_records_total / this is the mean group commit.", nil, nil)
+	descWALSynced = prometheus.NewDesc("onemrc_wal_synced_records_total",
+		"Log records made durable, summed over fdatasyncs.", nil, nil)
+	descWALRecords = prometheus.NewDesc("onemrc_wal_records_total",
+		"Records written to the log (one per loop and turn with events).", nil, nil)
+	descWALBytes = prometheus.NewDesc("onemrc_wal_written_bytes_total",
+		"Bytes written to the log.", nil, nil)
+	descWALCompactions = prometheus.NewDesc("onemrc_wal_compactions_total",
+		"Snapshots written by the compactor.", nil, nil)
+	descWALFailed = prometheus.NewDesc("onemrc_wal_failed",
+		"1 once a write or fdatasync of the log failed (the daemon then stops).", nil, nil)
 	descClusterLag = prometheus.NewDesc("onemrc_cluster_seconds_since_flush",
 		"Seconds since the last acknowledged flush (-1 before the first).", nil, nil)
 )
@@ -61,12 +74,14 @@ type collector struct {
 	srv  *loop.Server
 	st   *store.Store
 	node *cluster.Node // nil unless -cluster
+	wal  *wal.Log      // nil unless -data-dir
 }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descEventsProcessed, descEventsFailed, descUniqueUsers,
 		descValuesSum, descInFlight, descDuration, descOpen, descRejected, descLoopRequests, descBytesIn,
-		descBytesOut, descParseErrors, descTimeouts, descIdleClosed, descClusterFlushes, descClusterBacklog, descClusterLag} {
+		descBytesOut, descParseErrors, descTimeouts, descIdleClosed, descClusterFlushes, descClusterBacklog, descClusterLag,
+		descWALSyncs, descWALSynced, descWALRecords, descWALBytes, descWALCompactions, descWALFailed} {
 		ch <- d
 	}
 }
@@ -121,6 +136,19 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	counter(descTimeouts, float64(m.SendTimeouts), "send")
 	counter(descTimeouts, float64(m.LingerTimeouts), "linger")
 	counter(descIdleClosed, float64(m.IdleClosed))
+	if c.wal != nil {
+		ws := c.wal.Stats()
+		counter(descWALSyncs, float64(ws.Syncs))
+		counter(descWALSynced, float64(ws.SyncedRecords))
+		counter(descWALRecords, float64(ws.Records))
+		counter(descWALBytes, float64(ws.Bytes))
+		counter(descWALCompactions, float64(ws.Compactions))
+		failed := 0.0
+		if ws.Failed {
+			failed = 1
+		}
+		gauge(descWALFailed, failed)
+	}
 	if c.node != nil {
 		cm := c.node.Metrics()
 		counter(descClusterFlushes, float64(cm.FlushesOK), "ok")
@@ -131,10 +159,10 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // newRegistry gathers onemrc's series with the process and Go runtime collectors.
-func newRegistry(srv *loop.Server, st *store.Store, node *cluster.Node) *prometheus.Registry {
+func newRegistry(srv *loop.Server, st *store.Store, node *cluster.Node, wlog *wal.Log) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
-		collector{srv: srv, st: st, node: node},
+		collector{srv: srv, st: st, node: node, wal: wlog},
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector(),
 	)
