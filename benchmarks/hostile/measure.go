@@ -177,6 +177,7 @@ type result struct {
 	Target      string // the server's label: onemrcd, onemrcd-old, nginx
 	Round       int    // 1-based
 	Started     time.Time
+	Machine     string        // machine() when the attack started
 	Attack      time.Duration // how long the clients ran
 	Settle      time.Duration // from their end until the socket count was back at baseline
 	AfterPause  time.Duration // from settling to the "after" reading
@@ -223,7 +224,7 @@ type target struct {
 // measure runs sc against t and records the figures. The "after" reading is taken
 // afterPause after the sockets settled.
 func measure(ctx context.Context, t target, sc scenario, afterPause time.Duration, g guards) result {
-	r := result{Name: sc.Name, About: sc.About, Target: t.Label, Started: time.Now(), AfterPause: afterPause}
+	r := result{Name: sc.Name, About: sc.About, Target: t.Label, Started: time.Now(), Machine: machine(), AfterPause: afterPause}
 	// Let the server close whatever came before (the start-up health check).
 	time.Sleep(500 * time.Millisecond)
 	r.Before = read(t.PIDs)

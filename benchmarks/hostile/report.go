@@ -48,9 +48,10 @@ func machine() string {
 		runtime.NumCPU(), cpu, kernel, runtime.Version(), load, psi)
 }
 
-// header is the line every report block starts with.
-func header(command string, when time.Time) string {
-	return fmt.Sprintf("`%s` on %s; machine: %s.", command, when.UTC().Format("2006-01-02 15:04 UTC"), machine())
+// header is the line every report block starts with; mach is machine() as read when
+// the run started.
+func header(command string, when time.Time, mach string) string {
+	return fmt.Sprintf("`%s` on %s; machine: %s.", command, when.UTC().Format("2006-01-02 15:04 UTC"), mach)
 }
 
 func verdict(problems []string) string {
@@ -65,7 +66,7 @@ func verdict(problems []string) string {
 func scenarioMarkdown(rs []result, servers []string, command string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s\n\n%s.\n\n", rs[0].Name, rs[0].About)
-	fmt.Fprintf(&b, "%s\n\n", header(command, rs[0].Started))
+	fmt.Fprintf(&b, "%s\n\n", header(command, rs[0].Started, rs[0].Machine))
 	for _, s := range servers {
 		fmt.Fprintf(&b, "- %s\n", s)
 	}
@@ -249,7 +250,7 @@ func summaryText(rs []result) string {
 func usersMarkdown(r usersResult, command string) string {
 	var b strings.Builder
 	o := r.Opts
-	fmt.Fprintf(&b, "%s\n\n", header(command, r.Started))
+	fmt.Fprintf(&b, "%s\n\n", header(command, r.Started, r.Machine))
 	fmt.Fprintf(&b, "- daemon: `%s`\n- load: `%s`\n", r.DaemonCmd, r.LoadCmd)
 	if r.LoadNote != "" {
 		fmt.Fprintf(&b, "- note: %s\n", r.LoadNote)
