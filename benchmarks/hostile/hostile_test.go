@@ -2,9 +2,16 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httputil"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -202,4 +209,204 @@ func TestProbeLine(t *testing.T) {
 		_, err := parseProbeLine(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+func TestParsePPID(t *testing.T) {
+	// Fields after comm: state ppid pgrp session tty tpgid flags minflt ...
+	const tail = " S 77 42 42 0 -1 4194560 1200 0 3 0 1234 567 8 9 20 0 3 0 100 1000000 500"
+	for name, stat := range map[string]string{
+		"plain comm":                 "42 (onemrcd)" + tail,
+		"comm with spaces":           "42 (nginx: worker process)" + tail,
+		"comm with parentheses":      "42 (a) b (c) 9 9)" + tail,
+		"comm that is a parenthesis": "42 ())" + tail,
+		"trailing newline":           "42 (nginx)" + tail + "\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := parsePPID([]byte(stat))
+			require.NoError(t, err)
+			assert.Equal(t, 77, got)
+		})
+	}
+	for name, stat := range map[string]string{
+		"no comm":       "42 onemrcd S 1 2 3",
+		"no ppid":       "42 (x) S",
+		"ppid not int":  "42 (x) S y 42 42",
+		"negative ppid": "42 (x) S -1 42 42",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := parsePPID([]byte(stat))
+			assert.ErrorIs(t, err, errStatFormat)
+		})
+	}
+}
+
+func TestReadSumsOverProcesses(t *testing.T) {
+	b, err := os.ReadFile("/proc/self/stat")
+	require.NoError(t, err)
+	ppid, err := parsePPID(b)
+	require.NoError(t, err)
+	assert.Equal(t, os.Getppid(), ppid)
+
+	one := read([]int{os.Getpid()})
+	require.NoError(t, one.Err)
+	two := read([]int{os.Getpid(), os.Getpid()})
+	require.NoError(t, two.Err)
+	// Summed over the list: twice this process is about twice its memory and sockets.
+	assert.InDelta(t, 2*one.Mem.RSS, two.Mem.RSS, float64(one.Mem.RSS)/2)
+	assert.Equal(t, 2*one.Sockets, two.Sockets)
+	assert.GreaterOrEqual(t, two.CPU, 2*one.CPU)
+	assert.Error(t, read([]int{os.Getpid(), 1 << 30}).Err)
+}
+
+func TestChildPIDs(t *testing.T) {
+	dir := t.TempDir()
+	procs := map[string]string{
+		"100":  "100 (nginx) S 1 100 100 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 1 1 1",
+		"101":  "101 (nginx) S 100 100 100 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 1 1 1",
+		"102":  "102 (nginx) S 100 100 100 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 1 1 1",
+		"103":  "103 (other) S 1 103 103 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 1 1 1",
+		"104":  "garbage",
+		"self": "100 (nginx) S 100 100 100 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 1 1 1", // not a PID
+	}
+	for name, stat := range procs {
+		require.NoError(t, os.Mkdir(filepath.Join(dir, name), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name, "stat"), []byte(stat), 0o644))
+	}
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "105"), 0o755)) // exited: no stat
+	kids, err := childPIDs(dir, 100)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []int{101, 102}, kids)
+}
+
+func TestParseSockstatTCPMem(t *testing.T) {
+	text := "sockets: used 12\nTCP: inuse 4002 orphan 0 tw 616 alloc 4002 mem 350435\nUDP: inuse 0 mem 7\n"
+	got, err := parseSockstatTCPMem([]byte(text))
+	require.NoError(t, err)
+	assert.Equal(t, int64(350435), got)
+	for _, bad := range []string{"", "UDP: inuse 0 mem 7\n", "TCP: inuse 1 orphan 0\n", "TCP: inuse 1 mem x\n"} {
+		_, err := parseSockstatTCPMem([]byte(bad))
+		assert.ErrorIs(t, err, errStatFormat, bad)
+	}
+}
+
+func TestTrickleHeaderRequestIsValidAndExact(t *testing.T) {
+	for _, total := range []int{minTrickleBytes, 1000, 1024, 1025, 8192, 9000, maxTrickleBytes} {
+		b := trickleHeaderRequest(total, 12345)
+		require.Len(t, b, total)
+		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(b)))
+		require.NoError(t, err, total)
+		assert.Equal(t, "/health", req.URL.Path)
+		assert.Equal(t, "12345", req.Header.Get("X-Client"))
+		lines := strings.Split(strings.TrimSuffix(string(b), "\r\n\r\n"), "\r\n")
+		assert.LessOrEqual(t, len(lines)-1, 64, "onemrcd's -max-headers")
+		for _, l := range lines {
+			assert.LessOrEqual(t, len(l)+2, trickleHeaderLine)
+		}
+	}
+}
+
+func TestTrickleChunkBodyDecodes(t *testing.T) {
+	body := `{"userId":"trickle_7","value":7}`
+	for _, total := range []int{minTrickleBytes, 4000, 8192, maxTrickleBytes} {
+		b := trickleChunkBody(total, body)
+		assert.Len(t, b, total)
+		// Go's chunked reader skips extensions and bounds a line at 4096 bytes, like onemrcd.
+		got, err := io.ReadAll(httputil.NewChunkedReader(bytes.NewReader(b)))
+		require.NoError(t, err, total)
+		assert.Equal(t, body, string(got))
+		for l := range strings.Lines(string(b)) {
+			assert.LessOrEqual(t, len(l), trickleChunkLine)
+		}
+		assert.True(t, strings.HasSuffix(string(b), "\r\n0\r\n\r\n"))
+	}
+	// A body too short for one chunk per 4000 bytes: one chunk per byte, lines at most
+	// trickleChunkLine, fewer bytes than asked.
+	b := trickleChunkBody(3*trickleChunkLine, "ab")
+	got, err := io.ReadAll(httputil.NewChunkedReader(bytes.NewReader(b)))
+	require.NoError(t, err)
+	assert.Equal(t, "ab", string(got))
+	assert.Len(t, b, 2*(trickleChunkLine+len("a\r\n"))+len("0\r\n\r\n"))
+}
+
+func TestSummarizeNoRead(t *testing.T) {
+	results := []noreadResult{
+		{DialErr: errors.New("refused")},
+		{Sent: 100, WriteEnded: syscall.ECONNRESET, ClosedIn: time.Second},
+		{Sent: 300, WriteEnded: os.ErrDeadlineExceeded, BlockedFor: 3 * time.Second},
+		{Sent: 200, WriteEnded: os.ErrDeadlineExceeded, BlockedFor: pausedAfter},
+		{Sent: 900, WriteEnded: os.ErrDeadlineExceeded, BlockedFor: time.Millisecond},
+	}
+	assert.Equal(t, []string{"no connection", "closed", "paused", "paused", "still read"},
+		[]string{noreadKind(results[0]), noreadKind(results[1]), noreadKind(results[2]), noreadKind(results[3]), noreadKind(results[4])})
+	o := summarizeNoRead(results, 10*time.Second)
+	assert.Equal(t, "2 / 1 / 1", figureValue(o, "non-readers paused (writes blocked >= 1 s at the end) / closed / still read"))
+	require.Len(t, o.Problems, 1)
+	assert.Contains(t, o.Problems[0], "1 clients could not connect")
+}
+
+func TestSummarizeResetClose(t *testing.T) {
+	var t1, t2 innocentTally
+	t1.Conns, t1.Failed, t1.FirstErr = 1000, 1, "EOF"
+	t1.fail("EOF (clean close) before answer 1", 1)
+	t2.Conns, t2.Failed = 1000, 2
+	t2.fail("EOF (clean close) before answer 1", 1)
+	t2.fail("connection reset before answer 3", 1)
+	var all innocentTally
+	all.merge(t1)
+	all.merge(t2)
+	assert.Equal(t, 2000, all.Conns)
+	assert.Equal(t, 3, all.Failed)
+	assert.Equal(t, map[string]int{"EOF (clean close) before answer 1": 2, "connection reset before answer 3": 1}, all.Kinds)
+	o := summarizeResetClose(all, innocentTally{Conns: 50_000})
+	assert.Equal(t, "1.50", figureValue(o, "lost per 1,000 innocent connections"))
+	assert.Equal(t, "50000", figureValue(o, "attacks (request, then RST)"))
+	require.Len(t, o.Problems, 1)
+
+	o = summarizeResetClose(innocentTally{Conns: 10}, innocentTally{Conns: 10})
+	assert.Empty(t, o.Problems)
+	assert.Equal(t, "0.00", figureValue(o, "lost per 1,000 innocent connections"))
+}
+
+func TestCPUPerConnectionAndRatio(t *testing.T) {
+	mk := func(target string, round int, cpu time.Duration) result {
+		return result{Target: target, Round: round, CPU: cpu, Outcome: outcome{PerConn: 20}}
+	}
+	rs := []result{
+		mk("onemrcd", 1, 2*time.Second), mk("nginx", 1, 400*time.Millisecond),
+		mk("onemrcd", 2, 1*time.Second), mk("nginx", 2, 200*time.Millisecond),
+		mk("onemrcd", 3, 3*time.Second), mk("nginx", 3, 100*time.Millisecond),
+	}
+	assert.Equal(t, 100*time.Millisecond, rs[0].cpuPerConn())
+	labels, medians := medianCPUPerConn(rs)
+	assert.Equal(t, []string{"onemrcd", "nginx"}, labels)
+	assert.Equal(t, []time.Duration{100 * time.Millisecond, 10 * time.Millisecond}, medians)
+	assert.Equal(t, "CPU per connection, median of 3 round(s): onemrcd 100.0 ms, nginx 10.0 ms; onemrcd / nginx = 10.00x.", cpuRatioLine(rs))
+
+	assert.Equal(t, 15*time.Millisecond, median([]time.Duration{20 * time.Millisecond, 10 * time.Millisecond}))
+	assert.Equal(t, time.Duration(0), median(nil))
+	assert.Equal(t, time.Duration(0), result{CPU: time.Second}.cpuPerConn())
+}
+
+func TestScenarioMarkdownSideBySide(t *testing.T) {
+	rs := []result{
+		{Name: "x", About: "about", Target: "onemrcd", Round: 1, CPU: time.Second, Outcome: outcome{Figures: []figure{{"a", "1"}}}},
+		{Name: "x", About: "about", Target: "nginx", Round: 1, CPU: time.Second, Outcome: outcome{Figures: []figure{{"b", "2"}}, Problems: []string{"bad"}}},
+	}
+	md := scenarioMarkdown(rs, []string{"onemrcd: built", "nginx: 1.22"}, "go run ./benchmarks/hostile")
+	assert.Contains(t, md, "| | onemrcd | nginx |\n|---|---:|---:|\n")
+	assert.Contains(t, md, "| a | 1 | - |\n| b | - | 2 |\n")
+	assert.Contains(t, md, "| verdict | PASS | **FAIL** |\n")
+	assert.Contains(t, md, "- verdict: **FAIL: bad**\n")
+}
+
+func TestNginxConfigPassesNginxT(t *testing.T) {
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		t.Skip("no nginx")
+	}
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "nginx.conf")
+	require.NoError(t, os.WriteFile(conf, []byte(nginxConfig(dir, "127.0.0.1:1", 2)), 0o644))
+	out, err := exec.Command(bin, "-t", "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log")).CombinedOutput()
+	require.NoError(t, err, string(out))
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -47,9 +48,10 @@ func machine() string {
 		runtime.NumCPU(), cpu, kernel, runtime.Version(), load, psi)
 }
 
-// header is the line every report block starts with.
-func header(command string, when time.Time) string {
-	return fmt.Sprintf("`%s` on %s; machine: %s.", command, when.UTC().Format("2006-01-02 15:04 UTC"), machine())
+// header is the line every report block starts with; mach is machine() as read when
+// the run started.
+func header(command string, when time.Time, mach string) string {
+	return fmt.Sprintf("`%s` on %s; machine: %s.", command, when.UTC().Format("2006-01-02 15:04 UTC"), mach)
 }
 
 func verdict(problems []string) string {
@@ -59,37 +61,186 @@ func verdict(problems []string) string {
 	return "FAIL: " + strings.Join(problems, "; ")
 }
 
-// scenarioMarkdown renders one scenario as a Markdown block.
-func scenarioMarkdown(r result, command string) string {
+// scenarioMarkdown renders one scenario's results, one column per server and round,
+// as a Markdown block. servers says what each label ran.
+func scenarioMarkdown(rs []result, servers []string, command string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### %s\n\n%s.\n\n", r.Name, r.About)
-	fmt.Fprintf(&b, "%s\n\n", header(command, r.Started))
-	hwm := "VmHWM " + mib(r.PeakHWM)
-	if !r.HWMReset {
-		hwm += " (not reset: since the daemon started)"
+	fmt.Fprintf(&b, "### %s\n\n%s.\n\n", rs[0].Name, rs[0].About)
+	fmt.Fprintf(&b, "%s\n\n", header(command, rs[0].Started, rs[0].Machine))
+	for _, s := range servers {
+		fmt.Fprintf(&b, "- %s\n", s)
 	}
-	fmt.Fprintf(&b, "| daemon | before | peak | after |\n|---|---:|---:|---:|\n")
-	fmt.Fprintf(&b, "| VmRSS MiB | %s | %s sampled, %s | %s |\n", mib(r.Before.Mem.RSS), mib(r.PeakRSS), hwm, mib(r.After.Mem.RSS))
-	fmt.Fprintf(&b, "| RssAnon MiB (VmRSS without the mapped binary) | %s | %s sampled | %s |\n", mib(r.Before.Mem.Anon), mib(r.PeakAnon), mib(r.After.Mem.Anon))
-	fmt.Fprintf(&b, "| sockets | %d | %d | %d |\n\n", r.Before.Sockets, r.PeakSockets, r.After.Sockets)
-	fmt.Fprintf(&b, "- fresh client during the attack (GET /health every 250 ms): %s\n", r.Probe)
-	fmt.Fprintf(&b, "- attack ran %s; sockets back at baseline %s later; \"after\" read %v after that\n",
-		ms(r.Attack), ms(r.Settle), r.AfterPause)
-	for _, l := range r.Outcome.Lines {
-		fmt.Fprintf(&b, "- %s\n", l)
+	b.WriteString("\n")
+
+	rounds := 0
+	for _, r := range rs {
+		rounds = max(rounds, r.Round)
 	}
-	fmt.Fprintf(&b, "- verdict: **%s**\n", verdict(r.Outcome.Problems))
+	b.WriteString("| |")
+	for _, r := range rs {
+		fmt.Fprintf(&b, " %s |", column(r, rounds))
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---:|", len(rs)) + "\n")
+	row := func(name string, cell func(r result) string) {
+		fmt.Fprintf(&b, "| %s |", name)
+		for _, r := range rs {
+			fmt.Fprintf(&b, " %s |", cell(r))
+		}
+		b.WriteString("\n")
+	}
+	row("VmRSS MiB before / peak sampled / after", func(r result) string {
+		return mib(r.Before.Mem.RSS) + " / " + mib(r.PeakRSS) + " / " + mib(r.After.Mem.RSS)
+	})
+	row("VmHWM MiB (peak of the attack)", func(r result) string {
+		if !r.HWMReset {
+			return mib(r.PeakHWM) + " (since start)"
+		}
+		return mib(r.PeakHWM)
+	})
+	row("RssAnon MiB before / peak sampled / after", func(r result) string {
+		return mib(r.Before.Mem.Anon) + " / " + mib(r.PeakAnon) + " / " + mib(r.After.Mem.Anon)
+	})
+	row("sockets before / peak / after", func(r result) string {
+		return fmt.Sprintf("%d / %d / %d", r.Before.Sockets, r.PeakSockets, r.After.Sockets)
+	})
+	row("CPU s (utime+stime, attack and settling)", func(r result) string {
+		if r.CPUErr != nil {
+			return "?"
+		}
+		return fmt.Sprintf("%.2f", r.CPU.Seconds())
+	})
+	if rs[0].Outcome.PerConn > 0 {
+		row(fmt.Sprintf("CPU ms per connection (%d connections)", rs[0].Outcome.PerConn), func(r result) string {
+			return fmt.Sprintf("%.1f", float64(r.cpuPerConn())/float64(time.Millisecond))
+		})
+	}
+	for _, name := range figureNames(rs) {
+		row(name, func(r result) string { return figureValue(r.Outcome, name) })
+	}
+	row("fresh client: answered, median, max", func(r result) string {
+		return fmt.Sprintf("%d/%d, %s, %s", r.Probe.OK, r.Probe.Total, ms(r.Probe.Median), ms(r.Probe.Max))
+	})
+	row("TCP buffers of the whole machine, peak MiB", func(r result) string { return mib(r.PeakTCPMem * int64(os.Getpagesize())) })
+	row("verdict", func(r result) string {
+		if len(r.Outcome.Problems) == 0 {
+			return "PASS"
+		}
+		return "**FAIL**"
+	})
+	if rs[0].Outcome.PerConn > 0 {
+		if line := cpuRatioLine(rs); line != "" {
+			fmt.Fprintf(&b, "\n%s\n", line)
+		}
+	}
+	for _, r := range rs {
+		fmt.Fprintf(&b, "\n**%s**\n\n", column(r, rounds))
+		fmt.Fprintf(&b, "- fresh client during the attack (GET /health every 250 ms): %s\n", r.Probe)
+		fmt.Fprintf(&b, "- attack ran %s; sockets back at baseline %s later; \"after\" read %v after that\n",
+			ms(r.Attack), ms(r.Settle), r.AfterPause)
+		for _, l := range r.Outcome.Lines {
+			fmt.Fprintf(&b, "- %s\n", l)
+		}
+		fmt.Fprintf(&b, "- verdict: **%s**\n", verdict(r.Outcome.Problems))
+	}
 	return b.String()
 }
 
-// summaryText renders the one-line-per-scenario table printed at the end.
+// column names a result's column: the server, and the round when there are several.
+func column(r result, rounds int) string {
+	if rounds > 1 {
+		return fmt.Sprintf("%s #%d", r.Target, r.Round)
+	}
+	return r.Target
+}
+
+// figureNames lists the figure names of rs in order of first appearance.
+func figureNames(rs []result) []string {
+	var names []string
+	for _, r := range rs {
+		for _, f := range r.Outcome.Figures {
+			if !slices.Contains(names, f.Name) {
+				names = append(names, f.Name)
+			}
+		}
+	}
+	return names
+}
+
+func figureValue(o outcome, name string) string {
+	for _, f := range o.Figures {
+		if f.Name == name {
+			return f.Value
+		}
+	}
+	return "-"
+}
+
+// medianCPUPerConn is, per server label in order of appearance, the median over its
+// rounds of the CPU time per connection.
+func medianCPUPerConn(rs []result) (labels []string, medians []time.Duration) {
+	per := map[string][]time.Duration{}
+	for _, r := range rs {
+		if _, seen := per[r.Target]; !seen {
+			labels = append(labels, r.Target)
+		}
+		per[r.Target] = append(per[r.Target], r.cpuPerConn())
+	}
+	for _, l := range labels {
+		medians = append(medians, median(per[l]))
+	}
+	return labels, medians
+}
+
+// median of xs (the mean of the middle two for an even count); xs is sorted.
+func median(xs []time.Duration) time.Duration {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	if len(xs)%2 == 1 {
+		return xs[len(xs)/2]
+	}
+	return (xs[len(xs)/2-1] + xs[len(xs)/2]) / 2
+}
+
+// cpuRatioLine says each server's median CPU per connection and its ratio to nginx's.
+func cpuRatioLine(rs []result) string {
+	labels, medians := medianCPUPerConn(rs)
+	var parts []string
+	nginx := time.Duration(0)
+	for i, l := range labels {
+		parts = append(parts, fmt.Sprintf("%s %.1f ms", l, float64(medians[i])/float64(time.Millisecond)))
+		if l == "nginx" {
+			nginx = medians[i]
+		}
+	}
+	rounds := 0
+	for _, r := range rs {
+		rounds = max(rounds, r.Round)
+	}
+	line := fmt.Sprintf("CPU per connection, median of %d round(s): %s", rounds, strings.Join(parts, ", "))
+	if nginx > 0 {
+		var ratios []string
+		for i, l := range labels {
+			if l != "nginx" {
+				ratios = append(ratios, fmt.Sprintf("%s / nginx = %.2fx", l, float64(medians[i])/float64(nginx)))
+			}
+		}
+		if len(ratios) > 0 {
+			line += "; " + strings.Join(ratios, ", ")
+		}
+	}
+	return line + "."
+}
+
+// summaryText renders the one-line-per-result table printed at the end.
 func summaryText(rs []result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-8s %10s %10s %10s %10s   %-20s %s\n", "scenario", "RSS before", "RSS peak", "VmHWM", "RSS after", "sockets b/p/a", "fresh client / verdict")
+	fmt.Fprintf(&b, "%-15s %-14s %10s %10s %10s %10s   %-20s %8s  %s\n", "scenario", "server", "RSS before", "RSS peak", "VmHWM", "RSS after", "sockets b/p/a", "CPU s", "fresh client / verdict")
 	for _, r := range rs {
-		fmt.Fprintf(&b, "%-8s %10s %10s %10s %10s   %-20s %d/%d ok, max %s; %s\n", r.Name,
+		fmt.Fprintf(&b, "%-15s %-14s %10s %10s %10s %10s   %-20s %8.2f  %d/%d ok, max %s; %s\n", r.Name, column(r, 2),
 			mib(r.Before.Mem.RSS), mib(r.PeakRSS), mib(r.PeakHWM), mib(r.After.Mem.RSS),
-			fmt.Sprintf("%d/%d/%d", r.Before.Sockets, r.PeakSockets, r.After.Sockets),
+			fmt.Sprintf("%d/%d/%d", r.Before.Sockets, r.PeakSockets, r.After.Sockets), r.CPU.Seconds(),
 			r.Probe.OK, r.Probe.Total, ms(r.Probe.Max), verdict(r.Outcome.Problems))
 	}
 	return b.String()
@@ -99,7 +250,7 @@ func summaryText(rs []result) string {
 func usersMarkdown(r usersResult, command string) string {
 	var b strings.Builder
 	o := r.Opts
-	fmt.Fprintf(&b, "%s\n\n", header(command, r.Started))
+	fmt.Fprintf(&b, "%s\n\n", header(command, r.Started, r.Machine))
 	fmt.Fprintf(&b, "- daemon: `%s`\n- load: `%s`\n", r.DaemonCmd, r.LoadCmd)
 	if r.LoadNote != "" {
 		fmt.Fprintf(&b, "- note: %s\n", r.LoadNote)

@@ -29,6 +29,7 @@ type usersOptions struct {
 type usersResult struct {
 	Opts         usersOptions
 	Started      time.Time
+	Machine      string // machine() at the start
 	DaemonCmd    string
 	LoadCmd      string
 	LoadVia      string // which load client ran
@@ -51,7 +52,7 @@ type usersResult struct {
 // from opts.Users users, checks /stats and measures /stats latency, memory and
 // GC pauses.
 func runUsers(ctx context.Context, root, bin string, loops int, opts usersOptions, log io.Writer) (usersResult, error) {
-	r := usersResult{Opts: opts, Started: time.Now()}
+	r := usersResult{Opts: opts, Started: time.Now(), Machine: machine()}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 	env := []string{"GODEBUG=gctrace=1"}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
+)
+
+// nginxServer is an nginx master and its workers this program started, answering
+// `return 200` to everything: the reference every scenario that applies compares with.
+type nginxServer struct {
+	cmd     *exec.Cmd
+	dir     string
+	addr    string
+	workers []int
+	exited  chan struct{}
+	err     error
+}
+
+// nginxConfig is benchmarks/compare's `return 200` server (peers.go) with a master and
+// workers processes (like the daemon's -loops), and limits that let every scenario's
+// legitimate part through:
+//   - worker_connections and worker_rlimit_nofile hold 10,000 non-readers in one worker
+//     (connections do not spread evenly over the workers);
+//   - keepalive_requests is raised from 1000, as in benchmarks/compare: onemrcd closes
+//     no connection after a number of requests, and a pipeliner would be closed by that
+//     count instead of by how it reads;
+//   - large_client_header_buffers 4 16k and client_header_timeout 30s let an 8 KB
+//     header trickled over 8-9 s through (onemrcd: -max-header-bytes 16384
+//     -header-timeout 30s);
+//   - lingering_time 60s and lingering_timeout 30s: nginx discards a request body it
+//     does not need after answering, under the lingering timers; a trickled chunked body
+//     must not be cut at the default 30 s.
+func nginxConfig(dir, addr string, workers int) string {
+	return fmt.Sprintf(`daemon off;
+worker_processes %[3]d;
+worker_rlimit_nofile 20000;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log error;
+
+events {
+    worker_connections 19000;
+}
+
+http {
+    access_log off;
+    keepalive_requests 1000000000;
+    keepalive_timeout 75s;
+    large_client_header_buffers 4 16k;
+    client_header_timeout 30s;
+    lingering_time 60s;
+    lingering_timeout 30s;
+    client_body_temp_path %[1]s/client_body;
+    proxy_temp_path %[1]s/proxy;
+    fastcgi_temp_path %[1]s/fastcgi;
+    uwsgi_temp_path %[1]s/uwsgi;
+    scgi_temp_path %[1]s/scgi;
+
+    server {
+        listen %[2]s;
+        location / {
+            return 200;
+        }
+    }
+}
+`, dir, addr, workers)
+}
+
+// startNginx runs bin with nginxConfig on a free loopback port and returns once it
+// answers GET /health and all its workers are up.
+func startNginx(bin string, workers int) (*nginxServer, error) {
+	addr, err := onemrcd.FreeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "hostile-nginx-")
+	if err != nil {
+		return nil, err
+	}
+	// The workers run as an unprivileged user when the master is root: let them in.
+	_ = os.Chmod(dir, 0o755)
+	conf := filepath.Join(dir, "nginx.conf")
+	if err := os.WriteFile(conf, []byte(nginxConfig(dir, addr, workers)), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	cmd := exec.Command(bin, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	n := &nginxServer{cmd: cmd, dir: dir, addr: addr, exited: make(chan struct{})}
+	go func() {
+		n.err = cmd.Wait()
+		close(n.exited)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if r := probeOnce(addr, time.Second); r.err == nil && r.status == 200 {
+			if n.workers, err = childPIDs("/proc", cmd.Process.Pid); err == nil && len(n.workers) == workers {
+				slices.Sort(n.workers)
+				return n, nil
+			}
+		}
+		select {
+		case <-n.exited:
+			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("nginx exited before it answered: %v\n%s", n.err, strings.TrimSpace(string(log)))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	n.stop()
+	return nil, fmt.Errorf("nginx not answering on %s with %d workers after 10 s", addr, workers)
+}
+
+// pids are the master and the workers: their figures are summed.
+func (n *nginxServer) pids() []int {
+	return append([]int{n.cmd.Process.Pid}, n.workers...)
+}
+
+func (n *nginxServer) alive() bool {
+	select {
+	case <-n.exited:
+		return false
+	default:
+	}
+	for _, w := range n.workers {
+		if !processAlive(w) {
+			return false
+		}
+	}
+	return true
+}
+
+// stop asks the master for a fast shutdown (SIGTERM); after 10 s it kills the master
+// and the workers it started, by PID.
+func (n *nginxServer) stop() string {
+	defer os.RemoveAll(n.dir)
+	select {
+	case <-n.exited:
+		return fmt.Sprintf("had already exited: %v", n.err)
+	default:
+	}
+	_ = n.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-n.exited:
+		if n.err != nil {
+			return fmt.Sprintf("exited after SIGTERM: %v", n.err)
+		}
+		return "exit 0 after SIGTERM"
+	case <-time.After(10 * time.Second):
+		for _, w := range n.workers {
+			_ = syscall.Kill(w, syscall.SIGKILL)
+		}
+		_ = n.cmd.Process.Kill()
+		<-n.exited
+		return "killed: still running 10 s after SIGTERM"
+	}
+}
+
+// nginxCommand describes the server for the report.
+func nginxCommand(workers int) string {
+	return "nginx `return 200`, worker_processes " + strconv.Itoa(workers) + " (figures: master + workers summed)"
+}
