@@ -87,8 +87,9 @@ type Conn struct {
 	// requestStartFine is the monotonic time of the read that brought the first byte of
 	// the request in progress (0: none), for http_request_duration_seconds.
 	requestStartFine int64
-	// leftover is how many bytes were buffered after the last Process, to count bytes in.
-	leftover int
+	// partial holds the start of a request whose rest has not arrived (gnet itself keeps
+	// nothing between reads; see OnTraffic).
+	partial []byte
 
 	// gone is set by OnClose: gnet has closed the connection (possibly inside a Write) and
 	// its descriptor number may already serve another client. Nothing touches gc after.

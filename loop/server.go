@@ -153,30 +153,33 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		return gnet.Close
 	}
 	p := cs.pipe
-	if buffered := c.InboundBuffered(); buffered < cs.need {
-		// A trickled body: nothing to parse until Need bytes are here.
-		p.metrics.add(offBytesIn, uint64(buffered-cs.leftover))
-		cs.leftover = buffered
-		cs.lastActive = now
-		return gnet.None
-	}
+	// gnet keeps nothing between reads: the connection does (Conn.partial), so Peek is
+	// the read just done, a view of the loop's buffer with no copy, and a request that
+	// arrives in pieces costs a copy of each new piece only.
 	in, err := c.Peek(-1)
 	if err != nil || len(in) == 0 {
 		return gnet.None
 	}
-	if cs.parse.Blocked(in, cs.leftover) {
-		// A line whose end has not arrived: nothing to parse until one does. Only the new
-		// bytes, in[cs.leftover:], are scanned for it, so a trickled header or chunk line
-		// is parsed once per line end instead of once per read.
-		p.metrics.add(offBytesIn, uint64(len(in)-cs.leftover))
-		cs.leftover = len(in)
-		cs.lastActive = coarseNow.Load()
+	_, _ = c.Discard(-1) // n <= 0 drops everything; in stays valid until the next read
+	p.metrics.add(offBytesIn, uint64(len(in)))
+	data, seen := in, 0
+	if len(cs.partial) > 0 {
+		seen = len(cs.partial)
+		cs.partial = append(cs.partial, in...)
+		data = cs.partial
+	}
+	if len(data) < cs.need || cs.parse.Blocked(data, seen) {
+		// A trickled body short of Need, or a line whose end has not arrived: nothing to
+		// parse yet. Only the new bytes were scanned for a line end.
+		cs.keepPartial(data, 0)
+		cs.lastActive = now
 		return gnet.None
 	}
-	p.metrics.add(offBytesIn, uint64(len(in)-cs.leftover))
-	consumed, closeConn := p.Process(cs, in)
-	cs.leftover = len(in) - consumed
-	cs.track(now, p.answered > 0, consumed < len(in), p.req.HeaderDone)
+	consumed, closeConn := p.Process(cs, data)
+	cs.track(now, p.answered > 0, consumed < len(data), p.req.HeaderDone)
+	if !closeConn {
+		cs.keepPartial(data, consumed)
+	}
 	if out := p.Output(); len(out) > 0 {
 		if p.mustHold(cs, p.recorded > 0) {
 			p.hold(cs, out)
@@ -190,20 +193,39 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		}
 	}
 	if closeConn {
+		cs.partial = nil
 		if len(cs.held) > 0 {
 			cs.closeAfterHeld = true
-			_, _ = c.Discard(-1)
 			return gnet.None
 		}
 		return p.closeAfterAnswer(c, cs, now)
 	}
-	if consumed > 0 {
-		// Discard(0) would drop everything: only discard what was consumed.
-		_, _ = c.Discard(consumed)
-	}
 	p.pauseIfQueued(cs, now)
 	return gnet.None
 }
+
+// keepPartial keeps data[consumed:], the start of a request, for the next read. data is
+// either the read (a view of gnet's loop buffer, reused by the next read) or c.partial.
+func (c *Conn) keepPartial(data []byte, consumed int) {
+	rest := data[consumed:]
+	switch {
+	case len(rest) == 0:
+		if cap(c.partial) > maxKeptPartial {
+			c.partial = nil // a large request does not pin its buffer on an idle connection
+		} else {
+			c.partial = c.partial[:0]
+		}
+	case len(c.partial) > 0 && &rest[0] == &c.partial[consumed]:
+		if consumed > 0 {
+			c.partial = c.partial[:copy(c.partial, rest)]
+		}
+	default:
+		c.partial = append(c.partial[:0], rest...)
+	}
+}
+
+// maxKeptPartial is the largest partial-request buffer an idle connection keeps.
+const maxKeptPartial = 4 << 10
 
 // OnTick runs on gnet's ticker goroutine: it advances the coarse clock, refreshes the Date
 // field each second and queues a sweep on every loop that is due a timeout sweep or has
