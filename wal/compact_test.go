@@ -3,6 +3,7 @@ package wal
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -166,4 +167,23 @@ func TestCompactionRefusesABrokenLog(t *testing.T) {
 	_, err = Compact(dir, ^uint64(0))
 	assert.ErrorContains(t, err, "corrupt")
 	assert.Equal(t, before, names(t, dir))
+}
+
+// A compaction's memory follows the keys of the folded records, not the snapshot's
+// users: it streams the old snapshot's sorted keys into the new one.
+func TestCompactionMemoryFollowsTheNewKeys(t *testing.T) {
+	const users = 500_000 // 8 MB of keys
+	dir := t.TempDir()
+	writeSnapshot(t, dir, users)
+	frame := typicalFrame(t)
+	writeAll(t, dir, [2]uint64{1, 2}, 0, [][]byte{frame}, Options{})
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	before := ms.TotalAlloc
+	c, err := Compact(dir, ^uint64(0))
+	require.NoError(t, err)
+	runtime.ReadMemStats(&ms)
+	assert.Equal(t, uint64(users+8), c.Users)
+	assert.Less(t, ms.TotalAlloc-before, uint64(4<<20), "allocated %d bytes for %d users", ms.TotalAlloc-before, users)
 }
