@@ -96,6 +96,7 @@ type Writer struct {
 	n     uint64
 	prev  [2]uint64
 	err   error
+	key   [16]byte // scratch: a local array would escape to the heap through bufio, once per key
 }
 
 // NewWriter writes the header of a checkpoint of m (Version and Users are ignored) to w.
@@ -153,10 +154,9 @@ func (w *Writer) Add(k [2]uint64) error {
 	if w.err != nil {
 		return w.err
 	}
-	var key [16]byte
-	binary.LittleEndian.PutUint64(key[:8], k[0])
-	binary.LittleEndian.PutUint64(key[8:], k[1])
-	if _, err := w.bw.Write(key[:]); err != nil {
+	binary.LittleEndian.PutUint64(w.key[:8], k[0])
+	binary.LittleEndian.PutUint64(w.key[8:], k[1])
+	if _, err := w.bw.Write(w.key[:]); err != nil {
 		w.err = err
 		return err
 	}
@@ -239,6 +239,7 @@ type Reader struct {
 	prev [2]uint64
 	err  error
 	done bool
+	key  [16]byte // scratch, as in Writer
 }
 
 // NewReader reads the header of a checkpoint of exactly size bytes from r.
@@ -338,12 +339,11 @@ func (r *Reader) Next() ([2]uint64, bool) {
 		}
 		return [2]uint64{}, false
 	}
-	var key [16]byte
-	if _, err := io.ReadFull(r.br, key[:]); err != nil {
+	if _, err := io.ReadFull(r.br, r.key[:]); err != nil {
 		r.err = fmt.Errorf("%w: users: %v", ErrCorrupt, err)
 		return [2]uint64{}, false
 	}
-	k := [2]uint64{binary.LittleEndian.Uint64(key[:8]), binary.LittleEndian.Uint64(key[8:])}
+	k := [2]uint64{binary.LittleEndian.Uint64(r.key[:8]), binary.LittleEndian.Uint64(r.key[8:])}
 	if r.Meta.Version == version && r.left != r.Meta.Users && compareKeys(k, r.prev) <= 0 {
 		r.err = fmt.Errorf("%w: key %x after %x, not ascending", ErrCorrupt, k, r.prev)
 		return [2]uint64{}, false

@@ -300,8 +300,12 @@ func compactionDue(dir string, below uint64, interval time.Duration, now time.Ti
 // StartCompactor runs compactions in the background, off the event loops and never
 // touching the live store: it checks every interval, and after each segment roll,
 // whether one is due (compactionDue). It stops at Close (a compaction in progress is
-// abandoned; its temporary file is removed).
+// abandoned; its temporary file is removed). Only the first call starts one.
 func (l *Log) StartCompactor(interval time.Duration, log *slog.Logger) {
+	l.compactor.Do(func() { l.startCompactor(interval, log) })
+}
+
+func (l *Log) startCompactor(interval time.Duration, log *slog.Logger) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

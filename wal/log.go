@@ -50,6 +50,7 @@ type Log struct {
 
 	stop      chan struct{}
 	stopOnce  sync.Once
+	compactor sync.Once
 	closeOnce sync.Once
 	closeErr  error
 	wg        sync.WaitGroup
@@ -64,7 +65,7 @@ type counters struct {
 
 // Stats is a snapshot of a Log's counters.
 type Stats struct {
-	Syncs         uint64 // fdatasyncs that made records durable (including those at a roll)
+	Syncs         uint64 // fdatasyncs of records, those at a segment roll included
 	Records       uint64 // frames written
 	Bytes         uint64 // frame bytes written
 	SyncedRecords uint64 // frames made durable, summed over Syncs: SyncedRecords/Syncs is the mean group
@@ -137,6 +138,7 @@ func (l *Log) Write(frames []byte) (end uint64, err error) {
 
 // rollLocked makes the open segment durable, retires it and opens the next one.
 func (l *Log) rollLocked() error {
+	l.stats.syncs.Add(1)
 	if err := fdatasync(l.f); err != nil {
 		return err
 	}
@@ -187,7 +189,6 @@ func (l *Log) markDurable(pos, frames uint64) {
 	if pos <= l.durable.Load() {
 		return
 	}
-	l.stats.syncs.Add(1)
 	l.stats.syncedRecords.Add(frames - l.durableFrames)
 	l.durableFrames = frames
 	l.durable.Store(pos)
@@ -222,6 +223,7 @@ func (l *Log) Sync() (durable uint64, err error) {
 	if pos <= l.durable.Load() {
 		return l.durable.Load(), nil
 	}
+	l.stats.syncs.Add(1)
 	if err := fdatasync(f); err != nil {
 		return l.durable.Load(), l.fail(fmt.Errorf("wal: %w", err))
 	}

@@ -34,8 +34,8 @@ type Recovery struct {
 // package doc) so that the daemon always starts: a torn or corrupt tail is cut at the
 // last valid record; a corrupt record before the last segment ends replay there and the
 // later segments are moved aside. It returns an error only for I/O failures and for a
-// directory no crash can produce: a snapshot and a log under different seeds, or
-// checkpoint files of which none is intact while the log does not begin at 0.
+// directory no crash can produce: a snapshot and a log under different seeds
+// (ErrSeedMismatch), or no intact checkpoint while the log does not begin at 0.
 func Recover(dir string, log *slog.Logger) (*store.Store, Recovery, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -83,8 +83,13 @@ func Recover(dir string, log *slog.Logger) (*store.Store, Recovery, error) {
 				ErrSeedMismatch, s.path, h.seed, seedFrom, seed)
 		}
 	}
-	if !haveSnap && len(skipped) > 0 && (len(segs) == 0 || segs[0].start != 0) {
+	// No crash leaves these (a snapshot is durable before anything it folds is deleted):
+	// starting would silently drop everything acknowledged before them.
+	switch {
+	case !haveSnap && len(skipped) > 0 && (len(segs) == 0 || segs[0].start != 0):
 		return nil, rc, fmt.Errorf("wal: -data-dir %s: no intact checkpoint among %d files and no log from position 0; move them away to start empty", dir, len(skipped))
+	case !haveSnap && len(segs) > 0 && segs[0].start != 0:
+		return nil, rc, fmt.Errorf("%w: -data-dir %s: the log begins at position %d and no checkpoint covers what came before; move the wal-*.log files away to start empty", ErrGap, dir, segs[0].start)
 	}
 
 	var s *store.Store

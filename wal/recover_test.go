@@ -255,3 +255,35 @@ func encodeV1(st store.State) []byte {
 	}
 	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)))
 }
+
+// When the newest snapshot is corrupt, Recover falls back to the older one; the log no
+// longer continues it (the segments between were folded and deleted), so the segments
+// after the gap are moved aside, loudly, and the daemon starts from the older snapshot.
+// Without any snapshot, a log that does not begin at 0 is refused.
+func TestCorruptNewestSnapshotLeavesAGap(t *testing.T) {
+	w := newWorkload(t, 3000, 300, 13)
+	want := prefixes(t, w.orig.Seed(), w.frames)
+	dir := t.TempDir()
+	third := len(w.frames) / 3
+	end := writeAll(t, dir, w.orig.Seed(), 0, w.frames[:third], Options{})
+	_, err := Compact(dir, ^uint64(0))
+	require.NoError(t, err)
+	end = writeAll(t, dir, w.orig.Seed(), end, w.frames[third:2*third], Options{})
+	c, err := Compact(dir, ^uint64(0))
+	require.NoError(t, err)
+	writeAll(t, dir, w.orig.Seed(), end, w.frames[2*third:], Options{})
+
+	data, err := os.ReadFile(c.Snapshot)
+	require.NoError(t, err)
+	data[len(data)/2] ^= 0xff
+	require.NoError(t, os.WriteFile(c.Snapshot, data, 0o644))
+	k, rc := recoverPrefix(t, dir, want, "older snapshot")
+	assert.Equal(t, third, k)
+	assert.Len(t, rc.MovedAside, 1)
+
+	// No snapshot at all.
+	dir = t.TempDir()
+	writeAll(t, dir, w.orig.Seed(), 500, w.frames, Options{})
+	_, _, err = Recover(dir, nil)
+	assert.ErrorIs(t, err, ErrGap)
+}
