@@ -30,8 +30,6 @@ type Server struct {
 	mu        sync.Mutex
 	pipelines map[gnet.EventLoop]*Pipeline
 	order     []*Pipeline // pipelines in creation order
-	frozen    bool        // a Quiesce is taking its cut
-	thaw      sync.Cond   // signalled when frozen clears; L is &mu
 
 	engine   atomic.Pointer[gnet.Engine]
 	open     atomic.Int64
@@ -47,7 +45,6 @@ type Server struct {
 // NewServer makes the handler; pass it to gnet.Run.
 func NewServer(st *store.Store, cfg Config) *Server {
 	s := &Server{cfg: cfg, store: st, pipelines: make(map[gnet.EventLoop]*Pipeline), newReadPauser: newReadPauser}
-	s.thaw.L = &s.mu
 	return s
 }
 
@@ -83,7 +80,6 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	s.mu.Lock()
 	p := s.pipelines[el]
 	if p == nil {
-		s.waitThaw()
 		p = NewPipeline(s.store, s.cfg)
 		p.el = el
 		p.id = len(s.order)

@@ -21,7 +21,7 @@ type State struct {
 
 // State copies out the store's published totals and its whole user set (cold: it
 // allocates 16 bytes per user). It is a consistent cut only while no shard records or
-// publishes: the caller pauses every loop around it (loop.Server.Quiesce), or calls it
+// publishes: the caller pauses every loop around it, or calls it
 // after the loops have stopped.
 func (s *Store) State() State {
 	snap := s.Snapshot()
