@@ -169,6 +169,21 @@ func (d *daemon) kill() {
 	<-d.exited
 }
 
+// crash ends the process with sig and waits for it; SIGKILL follows a SIGTERM that
+// has not ended it within stopGrace.
+func (d *daemon) crash(sig syscall.Signal) {
+	if sig == syscall.SIGKILL {
+		d.kill()
+		return
+	}
+	_ = d.cmd.Process.Signal(sig)
+	select {
+	case <-d.exited:
+	case <-time.After(stopGrace):
+		d.kill()
+	}
+}
+
 // stop sends SIGTERM, then SIGKILL after stopGrace; it reports an unclean exit.
 func (d *daemon) stop() error {
 	select {

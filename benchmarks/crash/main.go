@@ -37,6 +37,7 @@ type options struct {
 	Keep     bool
 	Onemrcd  string
 	Timeout  time.Duration
+	Signal   syscall.Signal
 
 	tmpRoot string // tests: where the run's temporary directory goes instead of $TMPDIR
 }
@@ -55,8 +56,17 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep data directories and daemon logs even when every mode passes")
 	fs.StringVar(&o.Onemrcd, "onemrcd", "", "test this daemon binary instead of building ./server")
 	fs.DurationVar(&o.Timeout, "timeout", 15*time.Minute, "bound on the whole run")
+	sig := fs.String("signal", "KILL", "KILL, or TERM to check the harness against a graceful stop (which every daemon with -data-dir passes)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	switch strings.TrimPrefix(strings.ToUpper(*sig), "SIG") {
+	case "KILL":
+		o.Signal = syscall.SIGKILL
+	case "TERM":
+		o.Signal = syscall.SIGTERM
+	default:
+		return o, fmt.Errorf("-signal %q: KILL or TERM", *sig)
 	}
 	for _, m := range strings.Split(*modes, ",") {
 		if m = strings.TrimSpace(m); m != "" {

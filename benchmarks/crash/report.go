@@ -27,6 +27,7 @@ type optionsReport struct {
 	MaxDelay string   `json:"maxDelay"`
 	Loops    int      `json:"loops"`
 	Seed     int64    `json:"seed"`
+	Signal   string   `json:"signal"`
 }
 
 // modeReport is one -fsync mode: one data directory, -kills crashes.
@@ -68,7 +69,7 @@ type killReport struct {
 func newReport(o options) *report {
 	return &report{Started: time.Now().UTC(), Options: optionsReport{
 		Conns: o.Conns, Kills: o.Kills, Modes: o.Modes, MinDelay: o.MinDelay.String(),
-		MaxDelay: o.MaxDelay.String(), Loops: o.Loops, Seed: o.Seed,
+		MaxDelay: o.MaxDelay.String(), Loops: o.Loops, Seed: o.Seed, Signal: signalName(o.Signal),
 	}}
 }
 

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
@@ -39,8 +40,8 @@ func run(ctx context.Context, o options, out io.Writer) *report {
 	}
 	rng := rand.New(rand.NewPCG(uint64(o.Seed), 0x6372617368))
 	runID := fmt.Sprintf("%08x", rng.Uint32())
-	fmt.Fprintf(out, "seed %d, run %s, %d connections, %d kills per mode, load %v..%v before each kill\n",
-		o.Seed, runID, o.Conns, o.Kills, o.MinDelay, o.MaxDelay)
+	fmt.Fprintf(out, "seed %d, run %s, %d connections, %d kills (%v) per mode, load %v..%v before each kill\n",
+		o.Seed, runID, o.Conns, o.Kills, signalName(o.Signal), o.MinDelay, o.MaxDelay)
 	for _, mode := range o.Modes {
 		rep.Modes = append(rep.Modes, runMode(ctx, o, bin, filepath.Join(tmp, mode), mode, runID, rng, out))
 	}
@@ -106,7 +107,7 @@ func runMode(ctx context.Context, o options, bin, dir, mode, runID string, rng *
 		case <-ctx.Done():
 		}
 		killedAt := time.Now()
-		d.kill()
+		d.crash(o.Signal)
 		conns := ld.wait()
 		noticed := time.Now()
 
@@ -147,6 +148,13 @@ func runMode(ctx context.Context, o options, bin, dir, mode, runID string, rng *
 		fmt.Fprintln(out, kr.line(mode, o.Kills))
 	}
 	return m
+}
+
+func signalName(s syscall.Signal) string {
+	if s == syscall.SIGTERM {
+		return "SIGTERM"
+	}
+	return "SIGKILL"
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
