@@ -187,18 +187,18 @@ func heldAfter(held []int64, conns []connResult, v verdict) []int64 {
 }
 
 // sumNanos converts a /stats sum (a float64 rendering) to whole nanounits. Every sum
-// of this harness is below 2^52 nanounits, where a float64 is within 0.25 of a
-// nanounit of the exact value, so the nearest integer is the exact sum; a rendering
-// further than that from an integer count of nanounits is an error.
+// of this harness is below 2^50 nanounits; below 2^51 (2.25e6 units) half an ulp of a
+// float64 is under 0.25 nanounits, so the nearest integer is the exact sum, and a
+// rendering further than that from a whole count of nanounits is an error.
 func sumNanos(s string) (int64, error) {
 	r, ok := new(big.Rat).SetString(strings.TrimSpace(s))
 	if !ok {
 		return 0, fmt.Errorf("sum %q is not a number", s)
 	}
 	r.Mul(r, big.NewRat(1_000_000_000, 1))
-	lim := new(big.Rat).SetInt64(1 << 52)
+	lim := new(big.Rat).SetInt64(1 << 51)
 	if new(big.Rat).Abs(r).Cmp(lim) >= 0 {
-		return 0, fmt.Errorf("sum %s is beyond the 2^52 nanounits a float64 renders exactly", s)
+		return 0, fmt.Errorf("sum %s is beyond the 2^51 nanounits whose float64 rendering names them exactly", s)
 	}
 	f, _ := r.Float64()
 	n := int64(f)
