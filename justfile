@@ -49,6 +49,10 @@ stages *FLAGS:
         | tee "$raw" | "$tmp/table" {{FLAGS}}
     echo "raw go test output: $raw"
 
+# SIGKILL onemrcd under load and check that every acknowledged event survives, per -fsync mode.
+crash *FLAGS:
+    go run ./benchmarks/crash {{FLAGS}}
+
 # CPU profile of onemrcd under the 1MRC load for SECONDS; prints the top functions.
 profile SECONDS="10" *FLAGS:
     go run ./benchmarks/profile -seconds {{SECONDS}} {{FLAGS}}
