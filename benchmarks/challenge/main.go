@@ -38,6 +38,7 @@ type options struct {
 	AllowRemote bool
 	CPUProfile  string
 	DaemonArgs  []string
+	Probe       time.Duration
 
 	logDir string // tests: where logs/ goes instead of the module root
 }
@@ -58,6 +59,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.PID, "pid", 0, "PID of the -addr daemon, to report its CPU and memory")
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback -addr")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the client's CPU profile of the load phase to this file")
+	fs.DurationVar(&o.Probe, "probe", 0, "also ask GET /health serially on one more connection at this interval during the load, and report its worst answer times (0: off)")
 	var daemonArgs string
 	fs.StringVar(&daemonArgs, "daemon-args", "", "extra flags for the daemon it starts, space-separated (e.g. \"-cluster redis://127.0.0.1:6379/0\")")
 	if err := fs.Parse(args); err != nil {
@@ -85,6 +87,8 @@ func parseFlags(args []string) (options, error) {
 		return o, errors.New("-timeout must be > 0")
 	case o.Loops < 0:
 		return o, errors.New("-loops must be >= 0")
+	case o.Probe < 0:
+		return o, errors.New("-probe must be >= 0")
 	case o.PID != 0 && o.Addr == "":
 		return o, errors.New("-pid needs -addr (the daemon it starts is measured anyway)")
 	case o.Loops != 0 && o.Addr != "":

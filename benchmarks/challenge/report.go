@@ -25,6 +25,7 @@ type report struct {
 	DaemonStop    string        `json:"daemonStop,omitempty"`
 	Load          *loadReport   `json:"load,omitempty"`
 	Server        *usageReport  `json:"server,omitempty"`
+	Probe         *probeReport  `json:"probe,omitempty"`
 	Client        *usageReport  `json:"client,omitempty"`
 	StatsBefore   string        `json:"statsBefore,omitempty"`
 	StatsAfter    string        `json:"statsAfter,omitempty"`
@@ -168,6 +169,9 @@ func (r *report) table() string {
 		}
 		row(name+" CPU", "%.4f s per 1,000 requests  (%.2f s in all)", u.CPUSecondsPer1000, u.CPUSeconds)
 		row(name+" peak RSS", "%.1f MiB", float64(u.PeakRSSBytes)/(1<<20))
+	}
+	if r.Probe != nil {
+		row("serial probe", "%s", r.Probe)
 	}
 	usage("server", r.Server)
 	if r.Client != nil {

@@ -140,7 +140,17 @@ func (r *report) execute(ctx context.Context, o options, root string, rootErr er
 	}
 	stop, shown := make(chan struct{}), make(chan struct{})
 	go showProgress(out, isTerminal(os.Stdout) && out == io.Writer(os.Stdout), progress, o.N, stop, shown)
+	probed := make(chan probeReport, 1)
+	probeCtx, stopProbe := context.WithCancel(ctx)
+	if o.Probe > 0 {
+		go func() { probed <- runProbe(probeCtx, addr, o.Probe) }()
+	}
 	res, loadErr := wait()
+	stopProbe()
+	if o.Probe > 0 {
+		p := <-probed
+		r.Probe = &p
+	}
 	close(stop)
 	<-shown
 	r.setLoad(res, want)
