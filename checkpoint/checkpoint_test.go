@@ -52,7 +52,7 @@ func TestRoundTrip(t *testing.T) {
 				assert.Equal(t, Meta{Version: 1, Seed: st.Seed, TotalRequests: st.TotalRequests, SumMant: got.SumMant, SumScale: st.SumScale, Users: uint64(users)}, m)
 			} else {
 				assert.Equal(t, uint64(12345), m.Position)
-				assert.True(t, slices.IsSortedFunc(got.Users, compareKeys))
+				assert.True(t, slices.IsSortedFunc(got.Users, CompareKeys))
 			}
 			assert.Equal(t, st.Seed, got.Seed)
 			assert.Equal(t, st.TotalRequests, got.TotalRequests)

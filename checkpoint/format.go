@@ -146,7 +146,7 @@ func (w *Writer) Add(k [2]uint64) error {
 		return w.err
 	}
 	switch {
-	case w.n > 0 && compareKeys(k, w.prev) <= 0:
+	case w.n > 0 && CompareKeys(k, w.prev) <= 0:
 		w.err = fmt.Errorf("checkpoint: key %x after %x: keys must be strictly ascending", k, w.prev)
 	case w.n == w.total:
 		w.err = fmt.Errorf("checkpoint: not writing an impossible state: more users than %d events", w.total)
@@ -182,8 +182,8 @@ func (w *Writer) Close() error {
 	return binary.Write(w.w, binary.LittleEndian, w.crc.Sum32())
 }
 
-// compareKeys orders keys by lane a, then lane b.
-func compareKeys(x, y [2]uint64) int {
+// CompareKeys orders keys by lane a, then lane b: the order of a snapshot's keys.
+func CompareKeys(x, y [2]uint64) int {
 	switch {
 	case x[0] < y[0]:
 		return -1
@@ -198,7 +198,7 @@ func compareKeys(x, y [2]uint64) int {
 }
 
 // SortKeys sorts keys in the order a checkpoint holds them.
-func SortKeys(keys [][2]uint64) { slices.SortFunc(keys, compareKeys) }
+func SortKeys(keys [][2]uint64) { slices.SortFunc(keys, CompareKeys) }
 
 // Encode writes st to w as a version 2 checkpoint at log position 0. It sorts st.Users
 // in place.
@@ -344,7 +344,7 @@ func (r *Reader) Next() ([2]uint64, bool) {
 		return [2]uint64{}, false
 	}
 	k := [2]uint64{binary.LittleEndian.Uint64(r.key[:8]), binary.LittleEndian.Uint64(r.key[8:])}
-	if r.Meta.Version == version && r.left != r.Meta.Users && compareKeys(k, r.prev) <= 0 {
+	if r.Meta.Version == version && r.left != r.Meta.Users && CompareKeys(k, r.prev) <= 0 {
 		r.err = fmt.Errorf("%w: key %x after %x, not ascending", ErrCorrupt, k, r.prev)
 		return [2]uint64{}, false
 	}

@@ -206,7 +206,7 @@ func merge(out *checkpoint.File, next func() ([2]uint64, bool), add [][2]uint64,
 			w = k
 			k, ok = next()
 		default:
-			switch cmp := compareKeys(k, add[0]); {
+			switch cmp := checkpoint.CompareKeys(k, add[0]); {
 			case cmp < 0:
 				w = k
 				k, ok = next()
@@ -224,21 +224,6 @@ func merge(out *checkpoint.File, next func() ([2]uint64, bool), add [][2]uint64,
 		c.Users++
 	}
 	return nil
-}
-
-func compareKeys(x, y [2]uint64) int {
-	switch {
-	case x[0] != y[0]:
-		if x[0] < y[0] {
-			return -1
-		}
-		return 1
-	case x[1] < y[1]:
-		return -1
-	case x[1] > y[1]:
-		return 1
-	}
-	return 0
 }
 
 func removeSegments(dir string, segs []segment) error {
