@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -183,4 +184,29 @@ func TestLogFailureAcknowledgesNothing(t *testing.T) {
 	assert.True(t, a.closeQueued)
 	assert.True(t, b.closeQueued)
 	assert.Len(t, failures, 1)
+}
+
+// A connection whose answers wait for the log is not timed out meanwhile: the wait is the
+// daemon's, and a 408 must not overtake the answers.
+func TestHeldAnswersAreNotTimedOut(t *testing.T) {
+	log := &memLog{}
+	st := store.New(store.Options{})
+	s := newFakeServer(st, Config{Log: log, Fsync: FsyncAlways, Timeouts: Timeouts{Header: time.Second, Body: time.Second, Idle: time.Second}})
+	l := &fakeLoop{deferTasks: true}
+	c := newFakeConn(l)
+	coarseNow.Store(int64(time.Hour))
+	require.True(t, c.open(s))
+	require.True(t, c.deliver(s, []byte(post(`{"userId":"a","value":1}`)+"GET /hea")))
+	l.runTasks() // written, waiting for the sync
+	coarseNow.Add(int64(5 * time.Second))
+	p := c.Context().(*Conn).pipe
+	p.sweepFull.Store(true)
+	require.NoError(t, p.Run(nil))
+	assert.False(t, c.closeQueued)
+	assert.Empty(t, c.out)
+	log.sync()
+	l.runTasks()
+	rs := responsesIn(t, c.out)
+	require.Len(t, rs, 1)
+	assert.Equal(t, http.StatusOK, rs[0].StatusCode)
 }

@@ -147,7 +147,9 @@ func (p *Pipeline) sweep(now int64) {
 			}
 		}
 		exp := p.timeouts.check(c, now)
-		if exp == alive || c.closing {
+		if exp == alive || c.closing || len(c.held) > 0 {
+			// (Answers held for the log wait on the daemon, not the client; a 408 must
+			// not overtake them either.)
 			continue
 		}
 		c.closing = true
