@@ -18,6 +18,7 @@ import (
 // Config says how a node reaches its cluster.
 type Config struct {
 	URL           string        // redis://[user:pass@]host:port/db
+	Password      string        // if set, the password, kept off the URL (and so off the command line)
 	NodeID        string        // unique per daemon; its totals are stored under it
 	FlushInterval time.Duration // default 100ms
 	Timeout       time.Duration // per Redis round trip; default 1s
@@ -65,9 +66,12 @@ type view struct {
 // then be made (or checked) with Seed(). It fails if Redis cannot be reached within ctx:
 // a node cannot hash users before it knows the cluster's seed.
 func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
-	opts, err := redis.ParseURL(cfg.URL)
+	opts, err := parseURL(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("-cluster %q: %w", cfg.URL, err)
+		return nil, err
+	}
+	if cfg.Password != "" {
+		opts.Password = cfg.Password
 	}
 	if cfg.FlushInterval <= 0 {
 		cfg.FlushInterval = 100 * time.Millisecond
@@ -90,7 +94,7 @@ func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
 		select {
 		case <-ctx.Done():
 			n.rdb.Close()
-			return nil, fmt.Errorf("cluster: joining %s: %w", cfg.URL, err)
+			return nil, fmt.Errorf("cluster: joining %s: %w", Redact(cfg.URL), err)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

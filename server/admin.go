@@ -3,14 +3,19 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/onemrc/onemrc/cluster"
 )
 
 // admin is the operator's listener: Prometheus metrics and profiling. It is plain net/http
@@ -25,11 +30,24 @@ func newAdminMux(reg *prometheus.Registry) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/cmdline", cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
+}
+
+// cmdline is pprof.Cmdline with every argument redacted: a -cluster URL given with its
+// password is served without it (better still, give the password by
+// -cluster-password-file or REDISCLI_AUTH: then no command line holds it).
+func cmdline(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	args := make([]string, len(os.Args))
+	for i, a := range os.Args {
+		args[i] = cluster.Redact(a)
+	}
+	_, _ = io.WriteString(w, strings.Join(args, "\x00"))
 }
 
 // startAdmin listens on addr; an empty addr disables the admin listener.

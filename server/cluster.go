@@ -37,7 +37,7 @@ func openClusterStore(cfg config, log *slog.Logger) (*store.Store, *cluster.Node
 	restored := restoredAnything(st, rec)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	node, err := cluster.Dial(ctx, cluster.Config{URL: cfg.cluster, NodeID: cfg.nodeID,
+	node, err := cluster.Dial(ctx, cluster.Config{URL: cfg.cluster, Password: cfg.password, NodeID: cfg.nodeID,
 		FlushInterval: cfg.flushEvery, Log: log}, st.Seed())
 	if err != nil {
 		return nil, nil, rec, err
@@ -45,7 +45,7 @@ func openClusterStore(cfg config, log *slog.Logger) (*store.Store, *cluster.Node
 	switch {
 	case restored && node.Seed() != st.Seed():
 		node.Close(ctx)
-		return nil, nil, rec, fmt.Errorf("the data in %s was made under another cluster's user-hash seed; it cannot join %s", cfg.dataDir, cfg.cluster)
+		return nil, nil, rec, fmt.Errorf("the data in %s was made under another cluster's user-hash seed; it cannot join %s", cfg.dataDir, cluster.Redact(cfg.cluster))
 	case !restored:
 		st = store.New(store.Options{Seed: node.Seed()})
 	}
@@ -68,6 +68,6 @@ func openClusterStore(cfg config, log *slog.Logger) (*store.Store, *cluster.Node
 		}
 	}
 	st.EnableJournal()
-	log.Info("joined cluster", "redis", cfg.cluster, "node", cfg.nodeID, "flush_interval", cfg.flushEvery)
+	log.Info("joined cluster", "redis", cluster.Redact(cfg.cluster), "node", cfg.nodeID, "flush_interval", cfg.flushEvery)
 	return st, node, rec, nil
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,7 +24,8 @@ type redisServer struct {
 	cmd  *exec.Cmd
 }
 
-func startRedis(t *testing.T, addr string) *redisServer {
+// startRedis starts one on addr (a free port if empty), with extra arguments.
+func startRedis(t *testing.T, addr string, extra ...string) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -38,6 +40,7 @@ func startRedis(t *testing.T, addr string) *redisServer {
 	_, port, _ := net.SplitHostPort(addr)
 	r := &redisServer{t: t, addr: addr}
 	r.cmd = exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no")
+	r.cmd.Args = append(r.cmd.Args, extra...)
 	require.NoError(t, r.cmd.Start())
 	t.Cleanup(r.stop)
 	require.Eventually(t, func() bool {
@@ -48,7 +51,7 @@ func startRedis(t *testing.T, addr string) *redisServer {
 		defer c.Close()
 		_, _ = c.Write([]byte("PING\r\n"))
 		line, _ := bufio.NewReader(c).ReadString('\n')
-		return line == "+PONG\r\n"
+		return line == "+PONG\r\n" || strings.HasPrefix(line, "-NOAUTH")
 	}, 10*time.Second, 20*time.Millisecond)
 	return r
 }

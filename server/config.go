@@ -16,6 +16,7 @@ import (
 
 	"github.com/bytedance/sonic"
 
+	"github.com/onemrc/onemrc/cluster"
 	"github.com/onemrc/onemrc/httpparse"
 	"github.com/onemrc/onemrc/loop"
 )
@@ -36,6 +37,8 @@ type config struct {
 	fsync      fsyncFlag
 	fsyncEvery time.Duration
 	cluster    string
+	passFile   string // -cluster-password-file
+	password   string // the cluster's password from passFile or REDISCLI_AUTH; never printed
 	nodeID     string
 	flushEvery time.Duration
 	version    bool
@@ -90,7 +93,45 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	return cfg, cfg.validate()
+	if err := cfg.validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.readPassword(getenv)
+}
+
+// passwordEnv is the variable redis-cli takes its password from; onemrcd does too, so
+// that neither the command line nor /debug/pprof/cmdline carries it.
+const passwordEnv = "REDISCLI_AUTH"
+
+// readPassword sets c.password from -cluster-password-file (its content, trimmed) or
+// REDISCLI_AUTH. A password given in two places is refused rather than ranked: which one
+// the operator meant is not ours to guess. Errors name the sources, never the password.
+func (c *config) readPassword(getenv func(string) string) error {
+	var sources []string
+	if cluster.HasPassword(c.cluster) {
+		sources = append(sources, "the -cluster URL")
+	}
+	if c.passFile != "" {
+		if c.cluster == "" {
+			return errors.New("-cluster-password-file: needs -cluster")
+		}
+		data, err := os.ReadFile(c.passFile)
+		if err != nil {
+			return fmt.Errorf("-cluster-password-file: %w", err)
+		}
+		if c.password = strings.TrimSpace(string(data)); c.password == "" {
+			return fmt.Errorf("-cluster-password-file %s: empty", c.passFile)
+		}
+		sources = append(sources, "-cluster-password-file")
+	}
+	if p := getenv(passwordEnv); p != "" && c.cluster != "" {
+		c.password = p
+		sources = append(sources, passwordEnv)
+	}
+	if len(sources) > 1 {
+		return fmt.Errorf("the cluster password is given by %s: give it in one place", strings.Join(sources, " and "))
+	}
+	return nil
 }
 
 // newFlagSet declares every option of the daemon, writing into cfg.
@@ -116,6 +157,7 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.DurationVar(&cfg.fsyncEvery, "fsync-interval", time.Second, "time between syncs of the log with -fsync interval: what a power cut may lose")
 	fs.DurationVar(&cfg.ckptEvery, "checkpoint-interval", time.Minute, "with -data-dir: the longest a closed log segment waits before it is folded into a new snapshot")
 	fs.StringVar(&cfg.cluster, "cluster", "", "redis://host:port/db of the cluster to merge /stats with; empty runs alone")
+	fs.StringVar(&cfg.passFile, "cluster-password-file", "", "file whose content (trimmed) is the password of -cluster's redis, kept off the command line; REDISCLI_AUTH gives it too")
 	fs.StringVar(&cfg.nodeID, "node-id", "", "this daemon's name in the cluster; empty means hostname:port")
 	fs.DurationVar(&cfg.flushEvery, "flush-interval", 100*time.Millisecond, "time between flushes to the cluster")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
@@ -206,7 +248,7 @@ func (c config) validate() error {
 		return fmt.Errorf("-flush-interval %v: must be at least 10ms", c.flushEvery)
 	}
 	if c.cluster != "" && !strings.HasPrefix(c.cluster, "redis://") && !strings.HasPrefix(c.cluster, "rediss://") {
-		return fmt.Errorf("-cluster %q: want redis://host:port/db", c.cluster)
+		return fmt.Errorf("-cluster %q: want redis://host:port/db", cluster.Redact(c.cluster))
 	}
 	if c.ckptEvery < 100*time.Millisecond {
 		return fmt.Errorf("-checkpoint-interval %v: must be at least 100ms", c.ckptEvery)

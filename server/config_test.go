@@ -64,7 +64,7 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 	_, err := parseConfig([]string{"-h"}, env(nil), &out)
 	require.ErrorIs(t, err, flag.ErrHelp)
 	assert.Equal(t, 0, exitCode(err))
-	for _, name := range []string{"-addr", "ONEMRC_ADDR", "-loops", "ONEMRC_LOOPS", "-reuseport", "ONEMRC_REUSEPORT", "ONEMRC_MAX_BODY"} {
+	for _, name := range []string{"-addr", "ONEMRC_ADDR", "-loops", "ONEMRC_LOOPS", "-reuseport", "ONEMRC_REUSEPORT", "ONEMRC_MAX_BODY", "ONEMRC_CLUSTER_PASSWORD_FILE"} {
 		assert.Contains(t, out.String(), name)
 	}
 }
