@@ -140,3 +140,44 @@ func TestParseViewRejectsSumsBeyondTheStore(t *testing.T) {
 		assert.Equal(t, sum[0], nodes[0].mant.String())
 	}
 }
+
+// Every number of the script's reply is range-checked before it is used: the user count
+// (a Redis set holds at most 2^32-1), the number of nodes, and each node's count (so
+// that their sum cannot overflow).
+func TestParseViewRejectsNumbersOutOfRange(t *testing.T) {
+	nodes := func(n int, count string) []any {
+		reply := []any{"OK", int64(1)}
+		for i := range n {
+			reply = append(reply, "n"+strconv.Itoa(i), count, "1", "0")
+		}
+		return reply
+	}
+	tests := []struct {
+		name  string
+		reply []any
+		want  string
+	}{
+		{"negative user count", []any{"OK", int64(-1)}, "user count -1 outside [0, 4294967295]"},
+		{"user count beyond a set", []any{"OK", int64(1 << 32)}, "user count 4294967296 outside"},
+		{"user count not an integer", []any{"OK", "7"}, "user count 7 outside"},
+		{"too many nodes", nodes(maxNodes+1, "1"), "1025 nodes in redis exceed 1024"},
+		{"count beyond 2^53", nodes(1, "9007199254740993"), "node n0 count 9007199254740993 exceeds 9007199254740992"},
+		{"count beyond uint64", nodes(1, "18446744073709551616"), "node n0 count: "},
+		{"negative count", nodes(1, "-1"), "node n0 count: "},
+		{"count not a number", nodes(1, "1e3"), "node n0 count: "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := parseView(tc.reply)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+	// The bounds themselves are legal, and their sum fits.
+	reply := nodes(maxNodes, strconv.FormatUint(maxNodeCount, 10))
+	reply[1] = int64(maxUsers)
+	n := &Node{cfg: Config{NodeID: "me"}}
+	require.NoError(t, n.accept(reply))
+	assert.Equal(t, uint64(maxUsers), n.view.Load().unique)
+	assert.Equal(t, maxNodes, n.view.Load().nodes)
+}

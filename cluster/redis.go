@@ -63,6 +63,20 @@ type nodeTotals struct {
 	scale int
 }
 
+// Bounds on the numbers of the script's reply: Redis content is read back, never trusted
+// (the sums are bounded by parseSum).
+const (
+	// maxUsers is the most members a Redis set can hold.
+	maxUsers = 1<<32 - 1
+	// maxNodes is the most nodes a cluster may have; a reply with more is refused before
+	// its totals are parsed.
+	maxNodes = 1024
+	// maxNodeCount is the most events one node may report: 2^53, 28 years at 10 million
+	// a second, so that the counts of maxNodes nodes plus this node's own cannot overflow
+	// a uint64.
+	maxNodeCount = 1 << 53
+)
+
 // parseView reads the script's answer.
 func parseView(res any) (unique uint64, nodes []nodeTotals, err error) {
 	arr, ok := res.([]any)
@@ -75,14 +89,21 @@ func parseView(res any) (unique uint64, nodes []nodeTotals, err error) {
 	if len(arr) < 2 || (len(arr)-2)%4 != 0 {
 		return 0, nil, fmt.Errorf("cluster: malformed script reply of %d items", len(arr))
 	}
-	scard, ok := arr[1].(int64)
-	if !ok || scard < 0 {
-		return 0, nil, fmt.Errorf("cluster: bad user count %v", arr[1])
+	if n := (len(arr) - 2) / 4; n > maxNodes {
+		return 0, nil, fmt.Errorf("cluster: %d nodes in redis exceed %d", n, maxNodes)
 	}
+	scard, ok := arr[1].(int64)
+	if !ok || scard < 0 || scard > maxUsers {
+		return 0, nil, fmt.Errorf("cluster: user count %v outside [0, %d]", arr[1], uint64(maxUsers))
+	}
+	nodes = make([]nodeTotals, 0, (len(arr)-2)/4)
 	for i := 2; i < len(arr); i += 4 {
 		n := nodeTotals{node: fmt.Sprint(arr[i])}
 		if n.count, err = strconv.ParseUint(fmt.Sprint(arr[i+1]), 10, 64); err != nil {
 			return 0, nil, fmt.Errorf("cluster: node %s count: %w", n.node, err)
+		}
+		if n.count > maxNodeCount {
+			return 0, nil, fmt.Errorf("cluster: node %s count %d exceeds %d", n.node, n.count, uint64(maxNodeCount))
 		}
 		if n.mant, n.scale, err = parseSum(fmt.Sprint(arr[i+2]), fmt.Sprint(arr[i+3])); err != nil {
 			return 0, nil, fmt.Errorf("cluster: node %s %w", n.node, err)
@@ -131,6 +152,10 @@ func join(ctx context.Context, rdb *redis.Client, proposed [2]uint64) (epoch str
 	epoch, err = rdb.Get(ctx, keyEpoch).Result()
 	if err != nil {
 		return "", seed, err
+	}
+	if len(epoch) == 0 || len(epoch) > 64 {
+		// Sent back with every flush: one of 100 MB would cost that much each time.
+		return "", seed, fmt.Errorf("cluster: epoch of %d bytes in redis; want 1 to 64", len(epoch))
 	}
 	s, err := rdb.Get(ctx, keySeed).Result()
 	if err != nil {
