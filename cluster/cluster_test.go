@@ -181,3 +181,18 @@ func TestParseViewRejectsNumbersOutOfRange(t *testing.T) {
 	assert.Equal(t, uint64(maxUsers), n.view.Load().unique)
 	assert.Equal(t, maxNodes, n.view.Load().nodes)
 }
+
+// A refused flush reports the sequence number Redis holds, range-checked, so that the
+// node's next flush goes past it.
+func TestParseViewStale(t *testing.T) {
+	_, _, err := parseView([]any{"STALE", "1764400000000000000"})
+	var stale staleError
+	require.ErrorAs(t, err, &stale)
+	assert.Equal(t, int64(1764400000000000000), stale.seq)
+	for _, bad := range []any{"0", "-5", "4611686018427387905", "9223372036854775808", "1e18", int64(maxSeq + 1)} {
+		_, _, err := parseView([]any{"STALE", bad})
+		require.Error(t, err, bad)
+		assert.Contains(t, err.Error(), "stored flush seq", bad)
+		assert.NotErrorAs(t, err, &stale, bad)
+	}
+}

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -182,6 +183,10 @@ func (n *Node) Flush(ctx context.Context) error {
 	}
 	if err != nil {
 		n.flushesFailed.Add(1)
+		var stale staleError
+		if errors.As(err, &stale) {
+			n.seq = max(n.seq, stale.seq)
+		}
 		if err == errEpoch {
 			n.rejoin(ctx)
 		} else if time.Since(n.lastErr) > 5*time.Second {

@@ -28,16 +28,20 @@ const (
 //
 // ARGV: epoch, node, seq, count, sum mantissa, sum scale.
 // Returns {"EPOCH"} when Redis's epoch is not the node's (Redis lost its data, or was
-// never joined); else {"OK", scard, node1, count1, mant1, scale1, node2, ...}.
+// never joined); {"STALE", seq} when Redis holds a flush of this node id with a seq at
+// least as high; else {"OK", scard, node1, count1, mant1, scale1, node2, ...}.
+// Sequence numbers are decimal integers near 2^61 (nanoseconds): they are compared as
+// text, length first, because tonumber would round them to a multiple of 256.
 var flushScript = redis.NewScript(`
 local epoch = redis.call('GET', KEYS[1])
 if epoch ~= ARGV[1] then return {'EPOCH'} end
 local nk = KEYS[4] .. ARGV[2]
 local last = redis.call('HGET', nk, 'seq')
-if (not last) or tonumber(ARGV[3]) > tonumber(last) then
-  redis.call('HSET', nk, 'seq', ARGV[3], 'count', ARGV[4], 'mant', ARGV[5], 'scale', ARGV[6])
-  redis.call('SADD', KEYS[3], ARGV[2])
+if last and (#ARGV[3] < #last or (#ARGV[3] == #last and ARGV[3] <= last)) then
+  return {'STALE', last}
 end
+redis.call('HSET', nk, 'seq', ARGV[3], 'count', ARGV[4], 'mant', ARGV[5], 'scale', ARGV[6])
+redis.call('SADD', KEYS[3], ARGV[2])
 local out = {'OK', redis.call('SCARD', KEYS[2])}
 for _, n in ipairs(redis.call('SMEMBERS', KEYS[3])) do
   local h = redis.call('HMGET', KEYS[4] .. n, 'count', 'mant', 'scale')
@@ -54,6 +58,15 @@ var scriptKeys = []string{keyEpoch, keyUsers, keyNodes, nodeKey}
 // errEpoch means Redis does not hold this node's epoch: it must join again and resend
 // everything.
 var errEpoch = errors.New("cluster: redis epoch changed")
+
+// staleError means Redis holds a flush of this node id with a sequence number at least
+// as high as the one sent: another daemon runs under this id, or this host's clock went
+// back. The next flush goes past seq.
+type staleError struct{ seq int64 }
+
+func (e staleError) Error() string {
+	return fmt.Sprintf("cluster: redis holds a newer flush (seq %d) of this node id: another daemon runs under it, or this host's clock went back", e.seq)
+}
 
 // nodeTotals is one node's cumulative totals as stored in Redis.
 type nodeTotals struct {
@@ -75,6 +88,9 @@ const (
 	// a second, so that the counts of maxNodes nodes plus this node's own cannot overflow
 	// a uint64.
 	maxNodeCount = 1 << 53
+	// maxSeq is the highest flush sequence number taken from Redis: 2^62 nanoseconds
+	// after 1970 is in 2116, and leaves room to count up from it.
+	maxSeq = 1 << 62
 )
 
 // parseView reads the script's answer.
@@ -85,6 +101,13 @@ func parseView(res any) (unique uint64, nodes []nodeTotals, err error) {
 	}
 	if s, _ := arr[0].(string); s == "EPOCH" {
 		return 0, nil, errEpoch
+	}
+	if s, _ := arr[0].(string); s == "STALE" && len(arr) == 2 {
+		seq, err := strconv.ParseInt(fmt.Sprint(arr[1]), 10, 64)
+		if err != nil || seq <= 0 || seq > maxSeq {
+			return 0, nil, fmt.Errorf("cluster: stored flush seq %v outside [1, %d]", arr[1], int64(maxSeq))
+		}
+		return 0, nil, staleError{seq}
 	}
 	if len(arr) < 2 || (len(arr)-2)%4 != 0 {
 		return 0, nil, fmt.Errorf("cluster: malformed script reply of %d items", len(arr))

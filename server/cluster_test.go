@@ -215,3 +215,42 @@ func TestDataDirKeepsItsNodeID(t *testing.T) {
 	again := startDaemon(t, "-cluster", r.url(), "-data-dir", dir)
 	assert.Contains(t, again.logs.String(), "node=a")
 }
+
+// do sends one command to r and returns its reply's first line.
+func (r *redisServer) do(args ...string) string {
+	c, err := net.Dial("tcp", r.addr)
+	require.NoError(r.t, err)
+	defer c.Close()
+	cmd := "*" + strconv.Itoa(len(args)) + "\r\n"
+	for _, a := range args {
+		cmd += "$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n"
+	}
+	_, err = c.Write([]byte(cmd))
+	require.NoError(r.t, err)
+	line, err := bufio.NewReader(c).ReadString('\n')
+	require.NoError(r.t, err)
+	return line
+}
+
+// Redis may hold a flush of this node id newer than this node's clock (it ran on a host
+// whose clock was ahead): the node goes past it rather than flush in vain. A stored
+// sequence number out of any clock's range is refused, and said so.
+func TestClusterNodeGoesPastAStoredSeq(t *testing.T) {
+	r := startRedis(t, "")
+	ahead := time.Now().Add(time.Hour).UnixNano()
+	r.do("HSET", "{onemrc}:node:a", "seq", strconv.FormatInt(ahead, 10))
+	r.do("HSET", "{onemrc}:node:b", "seq", "9000000000000000000")
+
+	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "20ms")
+	sendRange(t, a, 0, 100, 10)
+	require.Eventually(t, func() bool {
+		s := a.clusterStats(t)
+		return s.Nodes == 1 && s.TotalRequests == 100
+	}, 10*time.Second, 20*time.Millisecond)
+	assert.Contains(t, a.logs.String(), "redis holds a newer flush")
+
+	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "20ms")
+	require.Eventually(t, func() bool {
+		return strings.Contains(b.logs.String(), "stored flush seq 9000000000000000000 outside")
+	}, 10*time.Second, 20*time.Millisecond)
+}
