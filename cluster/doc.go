@@ -15,6 +15,19 @@
 // An epoch key detects a Redis that lost its data (a restart without persistence): the
 // nodes then resend their whole user sets and totals.
 //
+// A node owns its id through a lease: the key {onemrc}:lease:<id>, holding a token random
+// per process and a TTL of max(10 flush intervals, 5 s) (LeaseTTL). Dial takes it with
+// SET NX PX; if another token holds it, Dial waits up to the TTL plus a second for it to
+// expire (the lease a crashed run of the same daemon left) and then refuses: a live
+// holder renews it, so a second daemon started under a live id fails to start instead of
+// overwriting the first one's totals. Every flush renews the lease in the same scripts
+// that write (the user set and the totals), which write nothing if another token holds
+// it; a node that sees that has lost its id for good: it flushes no more, every Flush
+// fails with ErrLeaseLost, and LeaseLost reports it. A lease that lapsed with nobody
+// taking it (Redis unreachable for longer than the TTL, or emptied) is taken again by the
+// next flush, with the same token: no other process held the id meanwhile. Close
+// deletes the lease if its token is still the node's.
+//
 // The user keys are keyed hashes: every node must hash with the same seed, agreed through
 // Redis when a node joins.
 package cluster

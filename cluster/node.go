@@ -34,6 +34,7 @@ type Node struct {
 	log   *slog.Logger
 	epoch string
 	seed  [2]uint64
+	token string // this process's lease token (random)
 
 	// Flusher state, flusher goroutine only.
 	seq      int64
@@ -48,6 +49,7 @@ type Node struct {
 	flushesFailed atomic.Uint64
 	backlogUsers  atomic.Int64
 	lastOK        atomic.Int64 // unix nanos of the last acknowledged flush
+	leaseLost     atomic.Bool  // another process took the node id; no more flushes
 
 	flushMu sync.Mutex // one flush at a time (the ticker's and the final one)
 	stop    chan struct{}
@@ -63,9 +65,12 @@ type view struct {
 }
 
 // Dial connects to Redis and joins the cluster: it agrees on the epoch and the user-hash
-// seed (proposing proposed: a restored checkpoint's seed, or a fresh one). The store must
-// then be made (or checked) with Seed(). It fails if Redis cannot be reached within ctx:
-// a node cannot hash users before it knows the cluster's seed.
+// seed (proposing proposed: a restored checkpoint's seed, or a fresh one), then takes the
+// lease on its node id. The store must then be made (or checked) with Seed(). It fails if
+// Redis cannot be reached within ctx (a node cannot hash users before it knows the
+// cluster's seed), or if another live process holds the node id's lease: Dial waits up
+// to LeaseWait(FlushInterval) for it to expire (the lease of this daemon's previous run,
+// which crashed), so ctx should allow that much more.
 func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
 	opts, err := parseURL(cfg.URL)
 	if err != nil {
@@ -85,12 +90,12 @@ func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
 	}
 	opts.ReadTimeout, opts.WriteTimeout, opts.DialTimeout = cfg.Timeout, cfg.Timeout, cfg.Timeout
 	opts.MaxRetries = -1 // the flusher retries on its own schedule, with newer totals
-	n := &Node{cfg: cfg, rdb: redis.NewClient(opts), log: cfg.Log, fullSync: true,
+	n := &Node{cfg: cfg, rdb: redis.NewClient(opts), log: cfg.Log, fullSync: true, token: newToken(),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	for {
 		n.epoch, n.seed, err = join(ctx, n.rdb, proposed)
 		if err == nil {
-			return n, nil
+			break
 		}
 		select {
 		case <-ctx.Done():
@@ -99,6 +104,14 @@ func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+	if err := n.takeLease(ctx); err != nil {
+		n.rdb.Close()
+		if _, ok := err.(heldError); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("cluster: taking the lease on node id %q at %s: %w", cfg.NodeID, Redact(cfg.URL), err)
+	}
+	return n, nil
 }
 
 // Seed is the cluster's user-hash seed.
@@ -130,7 +143,8 @@ func (n *Node) run() {
 	}
 }
 
-// Close stops the flusher, makes a last attempt to flush within ctx, and disconnects.
+// Close stops the flusher, makes a last attempt to flush within ctx, releases the lease
+// (if this process still holds it) and disconnects.
 func (n *Node) Close(ctx context.Context) error {
 	if n.st != nil {
 		close(n.stop)
@@ -140,6 +154,13 @@ func (n *Node) Close(ctx context.Context) error {
 	if n.st != nil {
 		err = n.Flush(ctx)
 	}
+	if !n.leaseLost.Load() {
+		rctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout)
+		if rerr := n.releaseLease(rctx); rerr != nil && err == nil {
+			err = fmt.Errorf("cluster: releasing the lease: %w", rerr)
+		}
+		cancel()
+	}
 	n.rdb.Close()
 	return err
 }
@@ -148,6 +169,10 @@ func (n *Node) Close(ctx context.Context) error {
 func (n *Node) Flush(ctx context.Context) error {
 	n.flushMu.Lock()
 	defer n.flushMu.Unlock()
+	if n.leaseLost.Load() {
+		n.flushesFailed.Add(1)
+		return ErrLeaseLost
+	}
 	n.pending = n.st.DrainJournal(n.pending)
 	users := n.pending
 	if n.fullSync {
@@ -162,16 +187,19 @@ func (n *Node) Flush(ctx context.Context) error {
 
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout+time.Duration(len(users)/10000)*time.Second)
 	defer cancel()
+	keys := scriptKeys(n.cfg.NodeID)
+	ttl := LeaseTTL(n.cfg.FlushInterval).Milliseconds()
 	pipe := n.rdb.TxPipeline()
-	const chunk = 4096
+	const chunk = 4096 // under Lua's limit of 8000 values unpacked at once
 	for i := 0; i < len(users); i += chunk {
-		members := make([]any, 0, chunk)
+		args := make([]any, 0, 2+chunk)
+		args = append(args, n.token, ttl)
 		for _, k := range users[i:min(i+chunk, len(users))] {
-			members = append(members, userMember(k))
+			args = append(args, userMember(k))
 		}
-		pipe.SAdd(ctx, keyUsers, members...)
+		addUsersScript.Eval(ctx, pipe, []string{keys[0], keyUsers}, args...)
 	}
-	res := flushScript.Eval(ctx, pipe, scriptKeys, n.epoch, n.cfg.NodeID, seq,
+	res := flushScript.Eval(ctx, pipe, keys, n.token, ttl, n.epoch, n.cfg.NodeID, seq,
 		snap.TotalRequests, mant.String(), scale)
 	_, err := pipe.Exec(ctx)
 	if err == nil {
@@ -187,7 +215,11 @@ func (n *Node) Flush(ctx context.Context) error {
 		if errors.As(err, &stale) {
 			n.seq = max(n.seq, stale.seq)
 		}
-		if err == errEpoch {
+		if err == ErrLeaseLost {
+			n.leaseLost.Store(true)
+			n.log.Error("cluster: ANOTHER PROCESS TOOK THIS NODE'S ID: its lease in redis holds another token; this node flushes no more (restart it under a unique -node-id)",
+				"node", n.cfg.NodeID, "unflushed_users", len(users))
+		} else if err == errEpoch {
 			n.rejoin(ctx)
 		} else if time.Since(n.lastErr) > 5*time.Second {
 			n.lastErr = time.Now()
@@ -279,11 +311,13 @@ type Metrics struct {
 	FlushesOK, FlushesFailed uint64
 	BacklogUsers             int64
 	SinceLastFlush           time.Duration // since the last acknowledged flush; -1s before the first
+	LeaseLost                bool          // another process took the node id (see LeaseLost)
 }
 
 // Metrics returns the flusher's counters (any goroutine).
 func (n *Node) Metrics() Metrics {
-	m := Metrics{FlushesOK: n.flushesOK.Load(), FlushesFailed: n.flushesFailed.Load(), BacklogUsers: n.backlogUsers.Load(), SinceLastFlush: -time.Second}
+	m := Metrics{FlushesOK: n.flushesOK.Load(), FlushesFailed: n.flushesFailed.Load(), BacklogUsers: n.backlogUsers.Load(), SinceLastFlush: -time.Second,
+		LeaseLost: n.leaseLost.Load()}
 	if t := n.lastOK.Load(); t != 0 {
 		m.SinceLastFlush = time.Since(time.Unix(0, t))
 	}

@@ -23,28 +23,31 @@ const (
 	nodeKey  = "{onemrc}:node:"
 )
 
-// flushScript writes a node's cumulative totals if the flush is newer than the last one
-// applied, then returns the cluster view.
+// flushScript writes a node's cumulative totals if the node holds its lease (see
+// leaseLua, which renews it) and the flush is newer than the last one applied, then
+// returns the cluster view.
 //
-// ARGV: epoch, node, seq, count, sum mantissa, sum scale.
-// Returns {"EPOCH"} when Redis's epoch is not the node's (Redis lost its data, or was
+// KEYS: lease, epoch, users, nodes, node prefix.
+// ARGV: lease token, lease TTL in ms, epoch, node, seq, count, sum mantissa, sum scale.
+// Returns {"LEASE"} when another token holds the lease (another process took the node
+// id); {"EPOCH"} when Redis's epoch is not the node's (Redis lost its data, or was
 // never joined); {"STALE", seq} when Redis holds a flush of this node id with a seq at
 // least as high; else {"OK", scard, node1, count1, mant1, scale1, node2, ...}.
 // Sequence numbers are decimal integers near 2^61 (nanoseconds): they are compared as
 // text, length first, because tonumber would round them to a multiple of 256.
-var flushScript = redis.NewScript(`
-local epoch = redis.call('GET', KEYS[1])
-if epoch ~= ARGV[1] then return {'EPOCH'} end
-local nk = KEYS[4] .. ARGV[2]
+var flushScript = redis.NewScript(leaseLua + `
+local epoch = redis.call('GET', KEYS[2])
+if epoch ~= ARGV[3] then return {'EPOCH'} end
+local nk = KEYS[5] .. ARGV[4]
 local last = redis.call('HGET', nk, 'seq')
-if last and (#ARGV[3] < #last or (#ARGV[3] == #last and ARGV[3] <= last)) then
+if last and (#ARGV[5] < #last or (#ARGV[5] == #last and ARGV[5] <= last)) then
   return {'STALE', last}
 end
-redis.call('HSET', nk, 'seq', ARGV[3], 'count', ARGV[4], 'mant', ARGV[5], 'scale', ARGV[6])
-redis.call('SADD', KEYS[3], ARGV[2])
-local out = {'OK', redis.call('SCARD', KEYS[2])}
-for _, n in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  local h = redis.call('HMGET', KEYS[4] .. n, 'count', 'mant', 'scale')
+redis.call('HSET', nk, 'seq', ARGV[5], 'count', ARGV[6], 'mant', ARGV[7], 'scale', ARGV[8])
+redis.call('SADD', KEYS[4], ARGV[4])
+local out = {'OK', redis.call('SCARD', KEYS[3])}
+for _, n in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+  local h = redis.call('HMGET', KEYS[5] .. n, 'count', 'mant', 'scale')
   table.insert(out, n)
   table.insert(out, h[1] or '0')
   table.insert(out, h[2] or '0')
@@ -53,7 +56,10 @@ end
 return out
 `)
 
-var scriptKeys = []string{keyEpoch, keyUsers, keyNodes, nodeKey}
+// scriptKeys are flushScript's keys for a node id.
+func scriptKeys(node string) []string {
+	return []string{leaseKey + node, keyEpoch, keyUsers, keyNodes, nodeKey}
+}
 
 // errEpoch means Redis does not hold this node's epoch: it must join again and resend
 // everything.
@@ -98,6 +104,9 @@ func parseView(res any) (unique uint64, nodes []nodeTotals, err error) {
 	arr, ok := res.([]any)
 	if !ok || len(arr) == 0 {
 		return 0, nil, fmt.Errorf("cluster: unexpected script reply %T", res)
+	}
+	if s, _ := arr[0].(string); s == "LEASE" && len(arr) == 1 {
+		return 0, nil, ErrLeaseLost
 	}
 	if s, _ := arr[0].(string); s == "EPOCH" {
 		return 0, nil, errEpoch

@@ -35,7 +35,8 @@ func openClusterStore(cfg config, log *slog.Logger) (*store.Store, *cluster.Node
 		return nil, nil, rec, err
 	}
 	restored := restoredAnything(st, rec)
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	// 15 s to reach Redis, plus the wait for a lease left by a crashed run of this node.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second+cluster.LeaseWait(cfg.flushEvery))
 	defer cancel()
 	node, err := cluster.Dial(ctx, cluster.Config{URL: cfg.cluster, Password: cfg.password, NodeID: cfg.nodeID,
 		FlushInterval: cfg.flushEvery, Log: log}, st.Seed())

@@ -67,6 +67,8 @@ var (
 		"1 once a write or fdatasync of the log failed (the daemon then stops).", nil, nil)
 	descClusterLag = prometheus.NewDesc("onemrc_cluster_seconds_since_flush",
 		"Seconds since the last acknowledged flush (-1 before the first).", nil, nil)
+	descClusterLeaseLost = prometheus.NewDesc("onemrc_cluster_lease_lost",
+		"1 once another process took this node's id (its lease in Redis): the node flushes no more.", nil, nil)
 )
 
 // collector builds every onemrc series at scrape time.
@@ -80,7 +82,7 @@ type collector struct {
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descEventsProcessed, descEventsFailed, descUniqueUsers,
 		descValuesSum, descInFlight, descDuration, descOpen, descRejected, descLoopRequests, descBytesIn,
-		descBytesOut, descParseErrors, descTimeouts, descIdleClosed, descClusterFlushes, descClusterBacklog, descClusterLag,
+		descBytesOut, descParseErrors, descTimeouts, descIdleClosed, descClusterFlushes, descClusterBacklog, descClusterLag, descClusterLeaseLost,
 		descWALSyncs, descWALSynced, descWALRecords, descWALBytes, descWALCompactions, descWALFailed} {
 		ch <- d
 	}
@@ -155,6 +157,11 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descClusterFlushes, float64(cm.FlushesFailed), "failed")
 		gauge(descClusterBacklog, float64(cm.BacklogUsers))
 		gauge(descClusterLag, cm.SinceLastFlush.Seconds())
+		lost := 0.0
+		if cm.LeaseLost {
+			lost = 1
+		}
+		gauge(descClusterLeaseLost, lost)
 	}
 }
 
