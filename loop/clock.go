@@ -15,6 +15,10 @@ var (
 
 const tickInterval = 100 * time.Millisecond
 
+// The clock starts at 1, not 0: a stamp of 0 means "none" (no request in progress), and a
+// request that arrives before the first tick must still be timed.
+func init() { coarseNow.Store(1) }
+
 func advanceClock(now time.Time) int64 {
 	n := int64(now.Sub(processStart))
 	coarseNow.Store(n)

@@ -240,9 +240,11 @@ func (s *Server) OnTick() (time.Duration, gnet.Action) {
 			continue
 		}
 		if due {
+			// (Only a full sweep restarts the clock: paused connections, checked every
+			// tick, must not starve the timeouts of the others.)
 			p.sweepFull.Store(true)
+			p.lastSweep = now
 		}
-		p.lastSweep = now
 		p.sweepQueued.Store(true)
 		if err := p.el.Execute(context.Background(), p); err != nil {
 			p.sweepQueued.Store(false) // the engine is stopping

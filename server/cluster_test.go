@@ -227,8 +227,15 @@ func (r *redisServer) do(args ...string) string {
 	}
 	_, err = c.Write([]byte(cmd))
 	require.NoError(r.t, err)
-	line, err := bufio.NewReader(c).ReadString('\n')
+	br := bufio.NewReader(c)
+	line, err := br.ReadString('\n')
 	require.NoError(r.t, err)
+	if n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "$"))); strings.HasPrefix(line, "$") && err == nil && n >= 0 {
+		// A bulk string: its value follows on the next line.
+		value, err := br.ReadString('\n')
+		require.NoError(r.t, err)
+		return strings.TrimSuffix(value, "\r\n")
+	}
 	return line
 }
 
