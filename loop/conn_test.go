@@ -197,3 +197,24 @@ func TestLocalScope(t *testing.T) {
 		assert.Equal(t, want, localScope([]byte(target)), target)
 	}
 }
+
+// A paused connection is looked at every tick; that must not starve the full sweep that
+// times out the loop's other connections.
+func TestPausedConnectionDoesNotStarveTheSweep(t *testing.T) {
+	s := newFakeServer(store.New(store.Options{}), Config{Timeouts: Timeouts{Header: 300 * time.Millisecond, Idle: time.Hour}})
+	l := &fakeLoop{}
+	paused, slow := newFakeConn(l), newFakeConn(l)
+	require.True(t, paused.open(s))
+	require.True(t, slow.open(s))
+	paused.unread = true
+	require.True(t, paused.deliver(s, []byte(healthReq)))
+	require.True(t, paused.readsPaused)
+	require.True(t, slow.deliver(s, []byte("GET /health HT")))
+	deadline := time.Now().Add(3 * time.Second)
+	for !slow.closeQueued && time.Now().Before(deadline) {
+		s.OnTick()
+		time.Sleep(tickInterval / 4)
+	}
+	assert.True(t, slow.closeQueued, "the slow client was never timed out")
+	assert.Len(t, responsesIn(t, slow.out), 1)
+}
