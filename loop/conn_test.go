@@ -203,6 +203,7 @@ func TestLocalScope(t *testing.T) {
 func TestPausedConnectionDoesNotStarveTheSweep(t *testing.T) {
 	s := newFakeServer(store.New(store.Options{}), Config{Timeouts: Timeouts{Header: 300 * time.Millisecond, Idle: time.Hour}})
 	l := &fakeLoop{}
+	s.OnTick() // the coarse clock runs on real time from here (other tests set it by hand)
 	paused, slow := newFakeConn(l), newFakeConn(l)
 	require.True(t, paused.open(s))
 	require.True(t, slow.open(s))

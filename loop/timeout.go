@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/panjf2000/gnet/v2"
 )
 
 // Timeouts bound how long a connection may hold a slot without progress. gnet has no read
@@ -152,7 +154,6 @@ func (p *Pipeline) sweep(now int64) {
 			// not overtake them either.)
 			continue
 		}
-		c.closing = true
 		switch exp {
 		case expiredHeader, expiredBody:
 			reason, counter := "request header timeout", offHeaderTO
@@ -169,6 +170,12 @@ func (p *Pipeline) sweep(now int64) {
 				i--
 				continue
 			}
+			// A client still sending (a slowloris) would have its bytes answered with a
+			// reset that can destroy the 408: close by lingering, as after any answer.
+			c.partial = nil
+			if p.closeAfterAnswer(c.gc, c, now) != gnet.Close {
+				continue
+			}
 		case expiredIdle:
 			p.metrics.add(offIdleClosed, 1)
 		case expiredLinger:
@@ -177,6 +184,7 @@ func (p *Pipeline) sweep(now int64) {
 			p.metrics.add(offSendTO, 1)
 		}
 		// Close is queued on this loop and runs after the sweep; OnClose then drops c.
+		c.closing = true
 		_ = c.gc.Close()
 	}
 	p.metrics.publish()
