@@ -173,9 +173,13 @@ func TestRestoreOfKeysSharingLowBitsIsLinear(t *testing.T) {
 				longest = max(longest, long)
 			}
 			// Linear probing at a load of at most 3/4 averages 1.5 probes past home
-			// per key with a uniform slot index; allow twice that.
+			// per key with a uniform slot index, and the secret is drawn anew each
+			// run, so a run can land well above that (4 per key was seen once). The
+			// defect this guards against is quadratic: about n/2 per key, 50,000
+			// here. Ten per key tells the two apart without failing on an unlucky
+			// secret.
 			t.Logf("%d probes past home, longest %d", total, longest)
-			assert.Less(t, total, 3*n, "probes past home for %d keys", n)
+			assert.Less(t, total, 10*n, "probes past home for %d keys", n)
 			assert.Less(t, longest, 200, "the longest probe sequence")
 		})
 	}
