@@ -216,7 +216,8 @@ func TestDataDirKeepsItsNodeID(t *testing.T) {
 	assert.Contains(t, again.logs.String(), "node=a")
 }
 
-// do sends one command to r and returns its reply's first line.
+// do sends one command and returns its reply: a bulk string's value ("" for nil), else
+// the reply's first line as sent.
 func (r *redisServer) do(args ...string) string {
 	c, err := net.Dial("tcp", r.addr)
 	require.NoError(r.t, err)
@@ -230,6 +231,9 @@ func (r *redisServer) do(args ...string) string {
 	br := bufio.NewReader(c)
 	line, err := br.ReadString('\n')
 	require.NoError(r.t, err)
+	if line == "$-1\r\n" {
+		return "" // a nil bulk string
+	}
 	if n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "$"))); strings.HasPrefix(line, "$") && err == nil && n >= 0 {
 		// A bulk string: its value follows on the next line.
 		value, err := br.ReadString('\n')

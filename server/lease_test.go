@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"net"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,29 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// get returns the bulk string reply of one command ("" for nil).
-func (r *redisServer) get(args ...string) string {
-	c, err := net.Dial("tcp", r.addr)
-	require.NoError(r.t, err)
-	defer c.Close()
-	cmd := "*" + strconv.Itoa(len(args)) + "\r\n"
-	for _, a := range args {
-		cmd += "$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n"
-	}
-	_, err = c.Write([]byte(cmd))
-	require.NoError(r.t, err)
-	br := bufio.NewReader(c)
-	line, err := br.ReadString('\n')
-	require.NoError(r.t, err)
-	if line == "$-1\r\n" {
-		return ""
-	}
-	require.True(r.t, strings.HasPrefix(line, "$"), "reply %q", line)
-	val, err := br.ReadString('\n')
-	require.NoError(r.t, err)
-	return strings.TrimSuffix(val, "\r\n")
-}
 
 // A second live daemon under one node id is refused at start (exit 1, saying so) once it
 // has waited out a lease, and the first keeps flushing, exactly.
@@ -75,7 +49,7 @@ func TestLeaseSecondDaemonWithOneIDExits1(t *testing.T) {
 	fams := scrape(t, adminA)
 	assert.Zero(t, value(t, fams, "onemrc_cluster_flushes_total", "result", "failed"))
 	assert.Zero(t, value(t, fams, "onemrc_cluster_lease_lost"))
-	assert.Equal(t, "3000", r.get("HGET", "{onemrc}:node:a", "count"))
+	assert.Equal(t, "3000", r.do("HGET", "{onemrc}:node:a", "count"))
 }
 
 // A daemon killed and restarted under its id waits out its old lease and comes back.
@@ -119,10 +93,10 @@ func TestLeaseOverwrittenStopsFlushing(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return value(t, scrape(t, adminA), "onemrc_cluster_flushes_total", "result", "failed") > failed
 	}, 10*time.Second, 20*time.Millisecond, "every flush fails")
-	assert.Equal(t, "100", r.get("HGET", "{onemrc}:node:a", "count"), "nothing written since")
+	assert.Equal(t, "100", r.do("HGET", "{onemrc}:node:a", "count"), "nothing written since")
 	assert.Equal(t, ":10\r\n", r.do("SCARD", "{onemrc}:users"))
 	assert.Equal(t, 1, strings.Count(a.logs.String(), "ANOTHER PROCESS TOOK THIS NODE'S ID"), "logged once")
 	assert.Equal(t, 0, a.stop())
 	assert.Contains(t, a.logs.String(), "last cluster flush failed")
-	assert.Equal(t, "intruder", r.get("GET", "{onemrc}:lease:a"), "Close keeps the intruder's lease")
+	assert.Equal(t, "intruder", r.do("GET", "{onemrc}:lease:a"), "Close keeps the intruder's lease")
 }
