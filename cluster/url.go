@@ -28,14 +28,19 @@ func Redact(rawURL string) string {
 func HasPassword(rawURL string) bool { return Redact(rawURL) != rawURL }
 
 // userInfo returns the bounds of rawURL's user info, rawURL[start:at], as Redact defines
-// it; start == at when there is none.
+// it; start == at when there is none. A last '@' before the first "://" (the scheme
+// forgotten in front, as in user:pass@redis://host) ends user info that starts at 0:
+// that text is no scheme, and it holds the password.
 func userInfo(rawURL string) (start, at int) {
 	if k := strings.Index(rawURL, "://"); k >= 0 {
 		start = k + len("://")
 	}
 	at = strings.LastIndexByte(rawURL, '@')
-	if at < start {
+	if at < 0 {
 		return 0, 0
+	}
+	if at < start {
+		start = 0
 	}
 	return start, at
 }

@@ -23,6 +23,7 @@ func TestRedact(t *testing.T) {
 		"@":                                    "@",
 		"redis://@":                            "redis://@",
 		"redis://u:p%40w@h:1/0?dial_timeout=3": "redis://u:xxxxx@h:1/0?dial_timeout=3",
+		"u:pw@redis://h:1/0":                   "u:xxxxx@redis://h:1/0", // the scheme forgotten in front
 	} {
 		assert.Equal(t, want, Redact(in), in)
 		assert.Equal(t, want != in, HasPassword(in), in)
