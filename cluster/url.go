@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -250,4 +251,58 @@ func masterName(params url.Values) (string, error) {
 	default:
 		return names[0], nil
 	}
+}
+
+// newClient returns the client opts call for: a sentinel-backed failover client when
+// MasterName is set, a Redis Cluster client for several addresses (a seed list), and,
+// for one address, whichever that server needs. It asks the server (INFO cluster, within
+// ctx): a cluster node answers a plain client's commands on other nodes' slots with
+// MOVED, and a plain server answers a cluster client's CLUSTER SLOTS with an error.
+// Whatever the caller set in opts (timeouts, MaxRetries, password) carries over, through
+// go-redis's own UniversalOptions.Failover, Cluster and Simple. Errors name addresses,
+// never the password.
+func newClient(ctx context.Context, opts *redis.UniversalOptions) (redis.UniversalClient, error) {
+	switch {
+	case opts.MasterName != "":
+		return redis.NewFailoverClient(opts.Failover()), nil
+	case len(opts.Addrs) == 0:
+		return nil, errors.New("cluster: no Redis address")
+	case len(opts.Addrs) > 1:
+		if opts.DB != 0 {
+			return nil, fmt.Errorf("cluster: a Redis Cluster has database 0 only, not %d", opts.DB)
+		}
+		return redis.NewClusterClient(opts.Cluster()), nil
+	}
+	// The probe stays on database 0: a cluster node refuses SELECT of any other, and so
+	// every connection of a client told one.
+	probeOpts := opts.Simple()
+	probeOpts.DB = 0
+	probe := redis.NewClient(probeOpts)
+	info, err := probe.Info(ctx, "cluster").Result()
+	isCluster := err == nil && clusterEnabled(info)
+	if err == nil && !isCluster && opts.DB == 0 {
+		return probe, nil
+	}
+	probe.Close()
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("cluster: asking %s whether it is a Redis Cluster node: %w", opts.Addrs[0], err)
+	case !isCluster:
+		return redis.NewClient(opts.Simple()), nil
+	case opts.DB != 0:
+		return nil, fmt.Errorf("cluster: %s is a Redis Cluster node, and a cluster has database 0 only, not %d", opts.Addrs[0], opts.DB)
+	default:
+		return redis.NewClusterClient(opts.Cluster()), nil
+	}
+}
+
+// clusterEnabled reports whether an INFO cluster reply says cluster_enabled:1. A server
+// older than Redis 3 has no such section: it is no cluster node either.
+func clusterEnabled(info string) bool {
+	for _, line := range strings.Split(info, "\n") {
+		if strings.TrimSpace(line) == "cluster_enabled:1" {
+			return true
+		}
+	}
+	return false
 }

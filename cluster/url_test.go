@@ -1,13 +1,17 @@
 package cluster
 
 import (
+	"context"
 	"crypto/tls"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/onemrc/onemrc/internal/redistest"
 )
 
 func TestRedact(t *testing.T) {
@@ -136,4 +140,92 @@ func TestParseURLErrors(t *testing.T) {
 			})
 		}
 	}
+}
+
+// newClient picks the client the server needs: given one address of a Redis Cluster,
+// a cluster client, which follows the slots that a plain client would get MOVED for.
+func TestNewClient(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// dial is how the node dials: parseURL, then the caller's timeouts and retries.
+	dial := func(t *testing.T, rawURL string) (redis.UniversalClient, error) {
+		opts, err := parseURL(rawURL)
+		require.NoError(t, err)
+		opts.ReadTimeout, opts.WriteTimeout, opts.DialTimeout = time.Second, time.Second, time.Second
+		opts.MaxRetries = -1
+		return newClient(ctx, opts)
+	}
+	// setGet writes and reads back keys on three different slots.
+	setGet := func(t *testing.T, rdb redis.UniversalClient) {
+		for _, key := range []string{"{a}x", "{b}x", "{c}x"} {
+			require.NoError(t, rdb.Set(ctx, key, "v"+key, 0).Err(), key)
+			got, err := rdb.Get(ctx, key).Result()
+			require.NoError(t, err, key)
+			assert.Equal(t, "v"+key, got)
+		}
+	}
+
+	t.Run("one address of a cluster", func(t *testing.T) {
+		c := redistest.StartCluster(t, 3)
+		moved := 0
+		for _, key := range []string{"{a}x", "{b}x", "{c}x"} {
+			if strings.HasPrefix(c.Node(0).Do("SET", key, "plain"), "-MOVED ") {
+				moved++
+			}
+		}
+		require.Positive(t, moved, "a plain client on node 0 reaches every key: the test proves nothing")
+
+		rdb, err := dial(t, "redis://"+c.Node(0).Addr())
+		require.NoError(t, err)
+		defer rdb.Close()
+		assert.IsType(t, &redis.ClusterClient{}, rdb)
+		setGet(t, rdb)
+
+		_, err = dial(t, "redis://"+c.Node(0).Addr()+"/1")
+		assert.ErrorContains(t, err, "database 0 only, not 1")
+	})
+	t.Run("a seed list", func(t *testing.T) {
+		c := redistest.StartCluster(t, 3)
+		rdb, err := dial(t, c.URL())
+		require.NoError(t, err)
+		defer rdb.Close()
+		assert.IsType(t, &redis.ClusterClient{}, rdb)
+		setGet(t, rdb)
+	})
+	t.Run("a standalone server", func(t *testing.T) {
+		s := redistest.Start(t)
+		rdb, err := dial(t, "redis://"+s.Addr()+"/3")
+		require.NoError(t, err)
+		defer rdb.Close()
+		assert.IsType(t, &redis.Client{}, rdb)
+		setGet(t, rdb)
+		assert.Equal(t, "0", s.Do("DBSIZE"), "the keys went to database 3")
+	})
+	t.Run("a password", func(t *testing.T) {
+		const pw = "s3cr/et"
+		s := redistest.Start(t, "--requirepass", pw)
+		rdb, err := dial(t, "redis://:s3cr%2Fet@"+s.Addr())
+		require.NoError(t, err)
+		defer rdb.Close()
+		setGet(t, rdb)
+
+		_, err = dial(t, "redis://:wr0ng%2Fpw@"+s.Addr())
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), "wr0ng")
+	})
+	t.Run("a sentinel", func(t *testing.T) {
+		master := redistest.Start(t, "--requirepass", "s3cr/et")
+		sentinel := redistest.StartSentinel(t, master, "mymaster")
+		rdb, err := dial(t, "redis-sentinel://:s3cr%2Fet@"+sentinel.Addr()+"/2?master=mymaster")
+		require.NoError(t, err)
+		defer rdb.Close()
+		setGet(t, rdb)
+		assert.Equal(t, "0", master.Do("DBSIZE"), "the keys went to database 2")
+	})
+	t.Run("nobody there", func(t *testing.T) {
+		s := redistest.Start(t)
+		s.Stop()
+		_, err := dial(t, "redis://:pw@"+s.Addr())
+		assert.ErrorContains(t, err, "asking "+s.Addr())
+	})
 }
