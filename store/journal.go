@@ -68,3 +68,30 @@ func SnapshotOf(total, unique uint64, mant *big.Int, scale int) Snapshot {
 	snap.slow = newSlowSum(&d, 0)
 	return snap
 }
+
+// UserParts is the number of parts the user set is split into; a key's part is
+// UserPart(key). A cluster shards its copy of the set the same way, so that one part can
+// be resent without copying the others (AppendPartUsers).
+const UserParts = globalParts
+
+// UserPart returns the part of the user set that holds key k (State, DrainJournal and
+// AppendPartUsers hand keys out as [2]uint64{lane a, lane b}).
+func UserPart(k [2]uint64) int { return int(k[1] >> 56) }
+
+// AppendPartUsers appends every key of part part (0 <= part < UserParts) to dst: a copy
+// made under the part's lock, so the cost is bounded by one part (1/256 of the set), and
+// every key added to the part before the call is in it.
+func (s *Store) AppendPartUsers(dst [][2]uint64, part int) [][2]uint64 {
+	p := &s.users.parts[part]
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.set.hasZero {
+		dst = append(dst, [2]uint64{})
+	}
+	for _, k := range p.set.slots {
+		if k != (userKey{}) {
+			dst = append(dst, [2]uint64{k.a, k.b})
+		}
+	}
+	return dst
+}

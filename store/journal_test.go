@@ -37,3 +37,23 @@ func TestSumDecimalAndSnapshotOf(t *testing.T) {
 	require.False(t, small.hasSlow(), "a sum in nanos takes the fast path")
 	assert.Equal(t, `{"totalRequests":4,"uniqueUsers":2,"sum":1.5,"avg":0.375}`, string(AppendStats(nil, &small)))
 }
+
+func TestAppendPartUsersCoversTheSetOncePerPart(t *testing.T) {
+	s := New(Options{})
+	users := make([]string, 5000)
+	for i := range users {
+		users[i] = "user_" + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676))
+	}
+	recordAll(t, s.NewShard(), users, []string{"1"})
+	want := s.State().Users
+	var got [][2]uint64
+	for part := range UserParts {
+		before := len(got)
+		got = s.AppendPartUsers(got, part)
+		for _, k := range got[before:] {
+			require.Equal(t, part, UserPart(k), "a key is handed out with its own part")
+		}
+	}
+	assert.ElementsMatch(t, want, got)
+	assert.Len(t, got, int(s.Snapshot().UniqueUsers))
+}
