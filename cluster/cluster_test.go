@@ -13,19 +13,18 @@ import (
 )
 
 func TestParseView(t *testing.T) {
-	unique, nodes, err := parseView([]any{"OK", int64(7), "a", "10", "-15", "-1", "b", "3", "2", "0"})
+	nodes, err := parseView([]any{"OK", "a", "10", "-15", "-1", "b", "3", "2", "0"})
 	require.NoError(t, err)
-	assert.Equal(t, uint64(7), unique)
 	require.Len(t, nodes, 2)
 	assert.Equal(t, "a", nodes[0].node)
 	assert.Equal(t, uint64(10), nodes[0].count)
 	assert.Equal(t, "-15", nodes[0].mant.String())
 	assert.Equal(t, -1, nodes[0].scale)
 
-	_, _, err = parseView([]any{"EPOCH"})
+	_, err = parseView([]any{"EPOCH"})
 	assert.ErrorIs(t, err, errEpoch)
-	for _, bad := range [][]any{{}, {"OK"}, {"OK", int64(1), "a"}, {"OK", int64(1), "a", "x", "1", "0"}, {"OK", int64(-1)}} {
-		_, _, err = parseView(bad)
+	for _, bad := range [][]any{{}, {"NO"}, {"OK", "a"}, {"OK", "a", "x", "1", "0"}, {"OK", int64(-1)}} {
+		_, err = parseView(bad)
 		assert.Error(t, err, "%v", bad)
 	}
 }
@@ -58,10 +57,10 @@ func TestAppendStatsMergesExactly(t *testing.T) {
 		view  []any // the script's reply
 	}{
 		{"before the first flush", []string{"1", "2.5"}, nil},
-		{"small", []string{"1", "2.5"}, []any{"OK", int64(9), "a", "2", "35", "-1", "b", "4", "-12345", "-9"}},
-		{"slow here", []string{"1.7e308", "0.5"}, []any{"OK", int64(3), "a", "2", "35", "-1", "b", "1", "7", "0"}},
-		{"slow there", []string{"3"}, []any{"OK", int64(3), "a", "1", "3", "0", "b", "2", "-177", "-312"}},
-		{"slow both", []string{"1.7e308", "1e-300"}, []any{"OK", int64(3), "a", "2", "1", "-300", "b", "2", "-17", "307"}},
+		{"small", []string{"1", "2.5"}, []any{"OK", "a", "2", "35", "-1", "b", "4", "-12345", "-9"}},
+		{"slow here", []string{"1.7e308", "0.5"}, []any{"OK", "a", "2", "35", "-1", "b", "1", "7", "0"}},
+		{"slow there", []string{"3"}, []any{"OK", "a", "1", "3", "0", "b", "2", "-177", "-312"}},
+		{"slow both", []string{"1.7e308", "1e-300"}, []any{"OK", "a", "2", "1", "-300", "b", "2", "-17", "307"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -74,7 +73,8 @@ func TestAppendStatsMergesExactly(t *testing.T) {
 				sh.Record(&ev)
 			}
 			sh.Publish()
-			n := &Node{cfg: Config{NodeID: "a"}}
+			n := &Node{cfg: Config{NodeID: "a"}, users: newUserSync(newToken())}
+			n.users.shards[7].scard = 3 // what the last writes and checks saw
 			if tc.view != nil {
 				require.NoError(t, n.accept(tc.view))
 			}
@@ -84,10 +84,10 @@ func TestAppendStatsMergesExactly(t *testing.T) {
 			mant, scale := local.SumDecimal()
 			total, unique, nodes := local.TotalRequests, local.UniqueUsers, 0
 			if tc.view != nil {
-				_, others, err := parseView(tc.view)
+				others, err := parseView(tc.view)
 				require.NoError(t, err)
 				nodes = len(others)
-				unique = max(unique, uint64(tc.view[1].(int64)))
+				unique = max(unique, 3)
 				for _, o := range others {
 					if o.node != "a" {
 						total += o.count
@@ -125,7 +125,7 @@ func TestParseViewRejectsSumsBeyondTheStore(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := parseView([]any{"OK", int64(2), "a", "1", "5", "0", "b", "1", tc.mant, tc.scale})
+			_, err := parseView([]any{"OK", "a", "1", "5", "0", "b", "1", tc.mant, tc.scale})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
@@ -135,18 +135,17 @@ func TestParseViewRejectsSumsBeyondTheStore(t *testing.T) {
 	widest.Sub(widest, big.NewInt(1))
 	require.Len(t, widest.String(), store.MaxSumMantDigits)
 	for _, sum := range [][2]string{{"-" + widest.String(), "-911"}, {"7", "309"}} {
-		_, nodes, err := parseView([]any{"OK", int64(1), "b", "1", sum[0], sum[1]})
+		nodes, err := parseView([]any{"OK", "b", "1", sum[0], sum[1]})
 		require.NoError(t, err, sum)
 		assert.Equal(t, sum[0], nodes[0].mant.String())
 	}
 }
 
-// Every number of the script's reply is range-checked before it is used: the user count
-// (a Redis set holds at most 2^32-1), the number of nodes, and each node's count (so
-// that their sum cannot overflow).
+// Every number of the script's reply is range-checked before it is used: the number of
+// nodes, and each node's count (so that their sum cannot overflow).
 func TestParseViewRejectsNumbersOutOfRange(t *testing.T) {
 	nodes := func(n int, count string) []any {
-		reply := []any{"OK", int64(1)}
+		reply := []any{"OK"}
 		for i := range n {
 			reply = append(reply, "n"+strconv.Itoa(i), count, "1", "0")
 		}
@@ -157,9 +156,6 @@ func TestParseViewRejectsNumbersOutOfRange(t *testing.T) {
 		reply []any
 		want  string
 	}{
-		{"negative user count", []any{"OK", int64(-1)}, "user count -1 outside [0, 4294967295]"},
-		{"user count beyond a set", []any{"OK", int64(1 << 32)}, "user count 4294967296 outside"},
-		{"user count not an integer", []any{"OK", "7"}, "user count 7 outside"},
 		{"too many nodes", nodes(maxNodes+1, "1"), "1025 nodes in redis exceed 1024"},
 		{"count beyond 2^53", nodes(1, "9007199254740993"), "node n0 count 9007199254740993 exceeds 9007199254740992"},
 		{"count beyond uint64", nodes(1, "18446744073709551616"), "node n0 count: "},
@@ -168,29 +164,27 @@ func TestParseViewRejectsNumbersOutOfRange(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := parseView(tc.reply)
+			_, err := parseView(tc.reply)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
 	// The bounds themselves are legal, and their sum fits.
 	reply := nodes(maxNodes, strconv.FormatUint(maxNodeCount, 10))
-	reply[1] = int64(maxUsers)
-	n := &Node{cfg: Config{NodeID: "me"}}
+	n := &Node{cfg: Config{NodeID: "me"}, users: newUserSync(newToken())}
 	require.NoError(t, n.accept(reply))
-	assert.Equal(t, uint64(maxUsers), n.view.Load().unique)
 	assert.Equal(t, maxNodes, n.view.Load().nodes)
 }
 
 // A refused flush reports the sequence number Redis holds, range-checked, so that the
 // node's next flush goes past it.
 func TestParseViewStale(t *testing.T) {
-	_, _, err := parseView([]any{"STALE", "1764400000000000000"})
+	_, err := parseView([]any{"STALE", "1764400000000000000"})
 	var stale staleError
 	require.ErrorAs(t, err, &stale)
 	assert.Equal(t, int64(1764400000000000000), stale.seq)
 	for _, bad := range []any{"0", "-5", "4611686018427387905", "9223372036854775808", "1e18", int64(maxSeq + 1)} {
-		_, _, err := parseView([]any{"STALE", bad})
+		_, err := parseView([]any{"STALE", bad})
 		require.Error(t, err, bad)
 		assert.Contains(t, err.Error(), "stored flush seq", bad)
 		assert.NotErrorAs(t, err, &stale, bad)

@@ -57,12 +57,6 @@ else
 end
 `
 
-// addUsersScript adds ARGV[3...] to the user set KEYS[2] under the lease (see leaseLua):
-// a node that lost its lease adds no users. Returns the number added, or {'LEASE'}.
-var addUsersScript = redis.NewScript(leaseLua + `
-return redis.call('SADD', KEYS[2], unpack(ARGV, 3))
-`)
-
 // releaseScript deletes the lease KEYS[1] if token ARGV[1] still holds it.
 var releaseScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

@@ -18,18 +18,21 @@ import (
 
 // Config says how a node reaches its cluster.
 type Config struct {
-	URL           string        // redis://[user:pass@]host:port/db
+	URL           string        // redis://[user:pass@]host:port[,host:port...]/db, rediss://, redis-sentinel://
 	Password      string        // if set, the password, kept off the URL (and so off the command line)
 	NodeID        string        // unique per daemon; its totals are stored under it
 	FlushInterval time.Duration // default 100ms
 	Timeout       time.Duration // per Redis round trip; default 1s
-	Log           *slog.Logger
+	// Keyed says the seed Dial proposes already keys users the node holds (it restored
+	// them): the node cannot take another. A node without users takes the cluster's.
+	Keyed bool
+	Log   *slog.Logger
 }
 
 // Node is one daemon's link to the cluster.
 type Node struct {
 	cfg   Config
-	rdb   *redis.Client
+	rdb   redis.UniversalClient
 	st    *store.Store
 	log   *slog.Logger
 	epoch string
@@ -37,10 +40,12 @@ type Node struct {
 	token string // this process's lease token (random)
 
 	// Flusher state, flusher goroutine only.
-	seq      int64
-	pending  [][2]uint64 // user keys not yet in an acknowledged flush
-	fullSync bool        // resend every user (after joining, or when Redis lost its data)
-	lastErr  time.Time   // last time a failure was logged
+	seq     int64 // the last flush sequence number Redis acknowledged or refused as stale
+	users   *userSync
+	drained [][2]uint64 // the journal's keys, reused
+	lastErr time.Time   // last time a failure was logged
+	// last time a rollback was logged
+	lastRollbackLog time.Time
 
 	view atomic.Pointer[view]
 
@@ -48,8 +53,11 @@ type Node struct {
 	flushesOK     atomic.Uint64
 	flushesFailed atomic.Uint64
 	backlogUsers  atomic.Int64
-	lastOK        atomic.Int64 // unix nanos of the last acknowledged flush
-	leaseLost     atomic.Bool  // another process took the node id; no more flushes
+	resyncShards  atomic.Int64
+	rollbacks     atomic.Uint64 // user shards found to have lost this node's writes
+	seedConflict  atomic.Bool   // Redis holds another seed: this node's users cannot merge
+	lastOK        atomic.Int64  // unix nanos of the last acknowledged flush
+	leaseLost     atomic.Bool   // another process took the node id; no more flushes
 
 	flushMu sync.Mutex // one flush at a time (the ticker's and the final one)
 	stop    chan struct{}
@@ -65,12 +73,14 @@ type view struct {
 }
 
 // Dial connects to Redis and joins the cluster: it agrees on the epoch and the user-hash
-// seed (proposing proposed: a restored checkpoint's seed, or a fresh one), then takes the
-// lease on its node id. The store must then be made (or checked) with Seed(). It fails if
-// Redis cannot be reached within ctx (a node cannot hash users before it knows the
-// cluster's seed), or if another live process holds the node id's lease: Dial waits up
-// to LeaseWait(FlushInterval) for it to expire (the lease of this daemon's previous run,
-// which crashed), so ctx should allow that much more.
+// seed (proposing proposed: a restored checkpoint's seed, or a fresh one; see join),
+// takes the lease on its node id, and reads the last flush sequence number stored under
+// it. The store must then be made (or checked) with Seed(). It fails if Redis cannot be
+// reached within ctx (a node cannot hash users before it knows the cluster's seed), or
+// if another live process holds the node id's lease: Dial waits up to
+// LeaseWait(FlushInterval) for it to expire (the lease of this daemon's previous run,
+// which crashed), and up to SeedGrace for a seed proposed by a node without users to
+// settle, so ctx should allow that much more.
 func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
 	opts, err := parseURL(cfg.URL)
 	if err != nil {
@@ -90,26 +100,46 @@ func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
 	}
 	opts.ReadTimeout, opts.WriteTimeout, opts.DialTimeout = cfg.Timeout, cfg.Timeout, cfg.Timeout
 	opts.MaxRetries = -1 // the flusher retries on its own schedule, with newer totals
-	n := &Node{cfg: cfg, rdb: redis.NewClient(opts), log: cfg.Log, fullSync: true, token: newToken(),
-		stop: make(chan struct{}), done: make(chan struct{})}
+	n := &Node{cfg: cfg, log: cfg.Log, token: newToken(), stop: make(chan struct{}), done: make(chan struct{})}
+	n.users = newUserSync(n.token)
 	for {
-		n.epoch, n.seed, err = join(ctx, n.rdb, proposed)
+		if n.rdb == nil {
+			n.rdb, err = newClient(ctx, opts)
+		}
+		if err == nil {
+			n.epoch, n.seed, err = n.join(ctx, proposed, cfg.Keyed)
+			if _, conflict := err.(seedError); conflict {
+				n.rdb.Close()
+				return nil, err
+			}
+		}
 		if err == nil {
 			break
 		}
 		select {
 		case <-ctx.Done():
-			n.rdb.Close()
+			if n.rdb != nil {
+				n.rdb.Close()
+			}
 			return nil, fmt.Errorf("cluster: joining %s: %w", Redact(cfg.URL), err)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	if err := n.takeLease(ctx); err != nil {
+	fail := func(err error) (*Node, error) {
 		n.rdb.Close()
+		return nil, err
+	}
+	if err := n.takeLease(ctx); err != nil {
 		if _, ok := err.(heldError); ok {
-			return nil, err
+			return fail(err)
 		}
-		return nil, fmt.Errorf("cluster: taking the lease on node id %q at %s: %w", cfg.NodeID, Redact(cfg.URL), err)
+		return fail(fmt.Errorf("cluster: taking the lease on node id %q at %s: %w", cfg.NodeID, Redact(cfg.URL), err))
+	}
+	if n.seq, err = readSeq(ctx, n.rdb, cfg.NodeID); err != nil {
+		return fail(fmt.Errorf("cluster: node id %q at %s: %w", cfg.NodeID, Redact(cfg.URL), err))
+	}
+	if err := loadScripts(ctx, n.rdb); err != nil {
+		return fail(fmt.Errorf("cluster: loading scripts into %s: %w", Redact(cfg.URL), err))
 	}
 	return n, nil
 }
@@ -165,7 +195,11 @@ func (n *Node) Close(ctx context.Context) error {
 	return err
 }
 
-// Flush sends everything new since the last acknowledged flush, in one round trip.
+// Flush sends Redis, in one pipelined round trip, the node's totals (one script on the
+// {onemrc} slot, guarded by the lease and the sequence number), the users new since the
+// last acknowledged flush and the next batches of any resync (scripts on their shards,
+// each checking the node's mark), and, every verifyEvery, a check of every shard. It
+// counts as ok only if every command landed.
 func (n *Node) Flush(ctx context.Context) error {
 	n.flushMu.Lock()
 	defer n.flushMu.Unlock()
@@ -173,76 +207,90 @@ func (n *Node) Flush(ctx context.Context) error {
 		n.flushesFailed.Add(1)
 		return ErrLeaseLost
 	}
-	n.pending = n.st.DrainJournal(n.pending)
-	users := n.pending
-	if n.fullSync {
-		// Every user this node knows; the journal's are among them.
-		users = n.st.State().Users
+	if n.seedConflict.Load() {
+		if err := n.rejoin(ctx); err != nil {
+			n.flushesFailed.Add(1)
+			return err
+		}
 	}
-	n.backlogUsers.Store(int64(len(users)))
+	n.drained = n.st.DrainJournal(n.drained[:0])
+	n.users.add(n.drained)
 
 	snap := n.st.Snapshot()
 	mant, scale := snap.SumDecimal()
-	seq := max(n.seq+1, time.Now().UnixNano())
+	seq := n.seq + 1
 
-	ctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout+time.Duration(len(users)/10000)*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout+time.Second)
 	defer cancel()
-	keys := scriptKeys(n.cfg.NodeID)
-	ttl := LeaseTTL(n.cfg.FlushInterval).Milliseconds()
-	pipe := n.rdb.TxPipeline()
-	const chunk = 4096 // under Lua's limit of 8000 values unpacked at once
-	for i := 0; i < len(users); i += chunk {
-		args := make([]any, 0, 2+chunk)
-		args = append(args, n.token, ttl)
-		for _, k := range users[i:min(i+chunk, len(users))] {
-			args = append(args, userMember(k))
-		}
-		addUsersScript.Eval(ctx, pipe, []string{keys[0], keyUsers}, args...)
+	pipe := n.rdb.Pipeline()
+	ops := n.users.queue(ctx, pipe, n.st, n.cfg.NodeID, time.Now())
+	res := flushScript.EvalSha(ctx, pipe, scriptKeys(n.cfg.NodeID), n.token, LeaseTTL(n.cfg.FlushInterval).Milliseconds(),
+		n.epoch, n.cfg.NodeID, seq, snap.TotalRequests, mant.String(), scale)
+	_, execErr := pipe.Exec(ctx)
+	if execErr != nil && redis.HasErrorPrefix(execErr, "NOSCRIPT") {
+		// Redis restarted (or failed over) and forgot the scripts; the next flush has them.
+		_ = loadScripts(ctx, n.rdb)
 	}
-	res := flushScript.Eval(ctx, pipe, keys, n.token, ttl, n.epoch, n.cfg.NodeID, seq,
-		snap.TotalRequests, mant.String(), scale)
-	_, err := pipe.Exec(ctx)
-	if err == nil {
-		var val any
-		val, err = res.Result()
-		if err == nil {
-			err = n.accept(val)
-		}
+	rollbacks := n.users.rollbacks
+	usersOK, err := n.users.settle(ops)
+	if n.users.rollbacks > rollbacks && time.Since(n.lastRollbackLog) > 5*time.Second {
+		n.lastRollbackLog = time.Now()
+		users, shards := n.users.behind()
+		n.log.Warn("cluster: redis lost users this node had written (a restart from an older snapshot, or a failover); resending them from the store",
+			"node", n.cfg.NodeID, "shards_to_resend", shards, "users_behind", users)
 	}
-	if err != nil {
+	var val any
+	val, terr := res.Result()
+	if terr == nil {
+		terr = n.accept(val)
+	}
+	if terr != nil {
+		err = terr
+	}
+	users, shards := n.users.behind()
+	n.backlogUsers.Store(int64(users))
+	n.resyncShards.Store(int64(shards))
+	n.rollbacks.Store(n.users.rollbacks)
+	if terr == nil {
+		n.seq = seq
+	}
+	if terr != nil || !usersOK {
 		n.flushesFailed.Add(1)
 		var stale staleError
 		if errors.As(err, &stale) {
 			n.seq = max(n.seq, stale.seq)
 		}
-		if err == ErrLeaseLost {
+		switch {
+		case err == ErrLeaseLost:
 			n.leaseLost.Store(true)
 			n.log.Error("cluster: ANOTHER PROCESS TOOK THIS NODE'S ID: its lease in redis holds another token; this node flushes no more (restart it under a unique -node-id)",
-				"node", n.cfg.NodeID, "unflushed_users", len(users))
-		} else if err == errEpoch {
-			n.rejoin(ctx)
-		} else if time.Since(n.lastErr) > 5*time.Second {
+				"node", n.cfg.NodeID, "unflushed_users", users)
+		case err == errEpoch:
+			_ = n.rejoin(ctx)
+		case err == nil:
+			err = errRollback // only refused user writes, logged above
+		case time.Since(n.lastErr) > 5*time.Second:
 			n.lastErr = time.Now()
-			n.log.Warn("cluster flush failed; keeping the backlog", "err", err, "backlog_users", len(users),
+			n.log.Warn("cluster flush failed; keeping the backlog", "err", err, "users_behind", users,
 				"since_last_flush", time.Since(time.Unix(0, n.lastOK.Load())).Round(time.Millisecond))
 		}
 		return err
 	}
-	n.pending = n.pending[:0]
-	n.fullSync = false
-	n.seq = seq
-	n.backlogUsers.Store(0)
 	n.flushesOK.Add(1)
 	n.lastOK.Store(time.Now().UnixNano())
 	return nil
 }
 
+// errRollback means Redis had lost writes of this node's: the node resends them.
+var errRollback = errors.New("cluster: redis lost users this node had written; resending them")
+
 // accept caches the cluster view from a successful flush.
 func (n *Node) accept(res any) error {
-	unique, nodes, err := parseView(res)
+	nodes, err := parseView(res)
 	if err != nil {
 		return err
 	}
+	unique := n.users.unique()
 	var count uint64
 	mant, scale := new(big.Int), 0
 	for _, t := range nodes {
@@ -257,18 +305,25 @@ func (n *Node) accept(res any) error {
 }
 
 // rejoin handles a Redis that lost its data: join again under our seed and resend all.
-func (n *Node) rejoin(ctx context.Context) {
-	epoch, seed, err := join(ctx, n.rdb, n.seed)
+func (n *Node) rejoin(ctx context.Context) error {
+	epoch, seed, err := n.join(ctx, n.seed, true)
 	if err != nil {
-		return // retried on the next flush
+		if _, conflict := err.(seedError); conflict {
+			if !n.seedConflict.Swap(true) {
+				n.log.Error("cluster: redis holds another user-hash seed; this node cannot merge its users and flushes no more until it does not", "node", n.cfg.NodeID, "err", err)
+			}
+		}
+		return err // retried on the next flush
 	}
 	if seed != n.seed {
-		n.log.Error("cluster: redis holds another user-hash seed; this node cannot merge its users", "node", n.cfg.NodeID)
-		return
+		return seedError{} // join keeps ours or refuses; never reached
 	}
+	n.seedConflict.Store(false)
 	n.log.Warn("cluster: redis lost its data; resending this node's users and totals", "node", n.cfg.NodeID)
 	n.epoch = epoch
-	n.fullSync = true
+	n.users.resyncAll()
+	_ = loadScripts(ctx, n.rdb)
+	return nil
 }
 
 // addDecimal returns a*10^as + b*10^bs as m*10^scale, exactly.
@@ -306,10 +361,32 @@ func (n *Node) AppendStats(dst []byte, local *store.Snapshot) []byte {
 	return append(dst, '}')
 }
 
+// Bodies of a degraded node's /health: it still counts and answers, but its events no
+// longer reach the cluster. Still 200: restarting the process would not help.
+var (
+	healthLeaseLost    = []byte(`{"status":"degraded","cluster":"lease lost: another process took this node id; this node flushes no more"}`)
+	healthSeedConflict = []byte(`{"status":"degraded","cluster":"seed conflict: redis holds another user-hash seed; this node flushes no more"}`)
+)
+
+// HealthBody returns the body /health answers when the node is degraded, nil when it is
+// healthy (any goroutine).
+func (n *Node) HealthBody() []byte {
+	switch {
+	case n.leaseLost.Load():
+		return healthLeaseLost
+	case n.seedConflict.Load():
+		return healthSeedConflict
+	}
+	return nil
+}
+
 // Metrics is the flusher's state for /metrics.
 type Metrics struct {
 	FlushesOK, FlushesFailed uint64
-	BacklogUsers             int64
+	BacklogUsers             int64         // users not yet in Redis: new ones and the rest of resyncs under way
+	ResyncShards             int64         // user shards waiting to be resent from the store
+	Rollbacks                uint64        // user shards found to have lost this node's writes, since start
+	SeedConflict             bool          // Redis holds another user-hash seed: no flushes
 	SinceLastFlush           time.Duration // since the last acknowledged flush; -1s before the first
 	LeaseLost                bool          // another process took the node id (see LeaseLost)
 }
@@ -317,7 +394,7 @@ type Metrics struct {
 // Metrics returns the flusher's counters (any goroutine).
 func (n *Node) Metrics() Metrics {
 	m := Metrics{FlushesOK: n.flushesOK.Load(), FlushesFailed: n.flushesFailed.Load(), BacklogUsers: n.backlogUsers.Load(), SinceLastFlush: -time.Second,
-		LeaseLost: n.leaseLost.Load()}
+		LeaseLost: n.leaseLost.Load(), ResyncShards: n.resyncShards.Load(), Rollbacks: n.rollbacks.Load(), SeedConflict: n.seedConflict.Load()}
 	if t := n.lastOK.Load(); t != 0 {
 		m.SinceLastFlush = time.Since(time.Unix(0, t))
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -18,36 +19,40 @@ import (
 const (
 	keyEpoch = "{onemrc}:epoch"
 	keySeed  = "{onemrc}:seed"
-	keyUsers = "{onemrc}:users"
-	keyNodes = "{onemrc}:nodes"
-	nodeKey  = "{onemrc}:node:"
+	// keySeedProvisional exists, with a TTL of SeedGrace, while the seed was proposed by
+	// a node that holds no users: a node whose users are keyed by another seed may still
+	// replace it (see join).
+	keySeedProvisional = "{onemrc}:seed-provisional"
+	keyNodes           = "{onemrc}:nodes"
+	nodeKey            = "{onemrc}:node:"
 )
 
 // flushScript writes a node's cumulative totals if the node holds its lease (see
 // leaseLua, which renews it) and the flush is newer than the last one applied, then
-// returns the cluster view.
+// returns the cluster's totals.
 //
-// KEYS: lease, epoch, users, nodes, node prefix.
+// KEYS: lease, epoch, nodes, node prefix.
 // ARGV: lease token, lease TTL in ms, epoch, node, seq, count, sum mantissa, sum scale.
 // Returns {"LEASE"} when another token holds the lease (another process took the node
 // id); {"EPOCH"} when Redis's epoch is not the node's (Redis lost its data, or was
 // never joined); {"STALE", seq} when Redis holds a flush of this node id with a seq at
-// least as high; else {"OK", scard, node1, count1, mant1, scale1, node2, ...}.
-// Sequence numbers are decimal integers near 2^61 (nanoseconds): they are compared as
-// text, length first, because tonumber would round them to a multiple of 256.
+// least as high; else {"OK", node1, count1, mant1, scale1, node2, ...}.
+// Sequence numbers are decimal integers counted up by the node from the one stored
+// (readSeq); they are compared as text, length first, which is exact at any size
+// (tonumber would round those above 2^53, which older daemons wrote).
 var flushScript = redis.NewScript(leaseLua + `
 local epoch = redis.call('GET', KEYS[2])
 if epoch ~= ARGV[3] then return {'EPOCH'} end
-local nk = KEYS[5] .. ARGV[4]
+local nk = KEYS[4] .. ARGV[4]
 local last = redis.call('HGET', nk, 'seq')
 if last and (#ARGV[5] < #last or (#ARGV[5] == #last and ARGV[5] <= last)) then
   return {'STALE', last}
 end
 redis.call('HSET', nk, 'seq', ARGV[5], 'count', ARGV[6], 'mant', ARGV[7], 'scale', ARGV[8])
-redis.call('SADD', KEYS[4], ARGV[4])
-local out = {'OK', redis.call('SCARD', KEYS[3])}
-for _, n in ipairs(redis.call('SMEMBERS', KEYS[4])) do
-  local h = redis.call('HMGET', KEYS[5] .. n, 'count', 'mant', 'scale')
+redis.call('SADD', KEYS[3], ARGV[4])
+local out = {'OK'}
+for _, n in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  local h = redis.call('HMGET', KEYS[4] .. n, 'count', 'mant', 'scale')
   table.insert(out, n)
   table.insert(out, h[1] or '0')
   table.insert(out, h[2] or '0')
@@ -58,7 +63,36 @@ return out
 
 // scriptKeys are flushScript's keys for a node id.
 func scriptKeys(node string) []string {
-	return []string{leaseKey + node, keyEpoch, keyUsers, keyNodes, nodeKey}
+	return []string{leaseKey + node, keyEpoch, keyNodes, nodeKey}
+}
+
+// loadScripts loads every script into Redis (into every master of a Redis Cluster), so
+// that flushes send their SHA1s only.
+func loadScripts(ctx context.Context, rdb redis.UniversalClient) error {
+	for _, s := range []*redis.Script{flushScript, addUsersScript, verifyScript} {
+		if err := s.Load(ctx, rdb).Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readSeq returns the sequence number of the last flush stored under node: the node's
+// next flush goes past it. Only the lease holder writes it, so it is this node id's own
+// (a Redis that rolled back holds an older one, and the next flush still lands).
+func readSeq(ctx context.Context, rdb redis.UniversalClient, node string) (int64, error) {
+	v, err := rdb.HGet(ctx, nodeKey+node, "seq").Result()
+	if err == redis.Nil {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	seq, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || seq < 0 || seq > maxSeq {
+		return 0, fmt.Errorf("stored flush seq %.30q outside [0, %d]", v, int64(maxSeq))
+	}
+	return seq, nil
 }
 
 // errEpoch means Redis does not hold this node's epoch: it must join again and resend
@@ -94,55 +128,52 @@ const (
 	// a second, so that the counts of maxNodes nodes plus this node's own cannot overflow
 	// a uint64.
 	maxNodeCount = 1 << 53
-	// maxSeq is the highest flush sequence number taken from Redis: 2^62 nanoseconds
-	// after 1970 is in 2116, and leaves room to count up from it.
+	// maxSeq is the highest flush sequence number taken from Redis: above the
+	// nanosecond clock readings older daemons stored (2^62 ns after 1970 is in 2116), and
+	// far enough below 2^63 to count up from for ever (ten flushes a second).
 	maxSeq = 1 << 62
 )
 
 // parseView reads the script's answer.
-func parseView(res any) (unique uint64, nodes []nodeTotals, err error) {
+func parseView(res any) (nodes []nodeTotals, err error) {
 	arr, ok := res.([]any)
 	if !ok || len(arr) == 0 {
-		return 0, nil, fmt.Errorf("cluster: unexpected script reply %T", res)
+		return nil, fmt.Errorf("cluster: unexpected script reply %T", res)
 	}
 	if s, _ := arr[0].(string); s == "LEASE" && len(arr) == 1 {
-		return 0, nil, ErrLeaseLost
+		return nil, ErrLeaseLost
 	}
 	if s, _ := arr[0].(string); s == "EPOCH" {
-		return 0, nil, errEpoch
+		return nil, errEpoch
 	}
 	if s, _ := arr[0].(string); s == "STALE" && len(arr) == 2 {
 		seq, err := strconv.ParseInt(fmt.Sprint(arr[1]), 10, 64)
 		if err != nil || seq <= 0 || seq > maxSeq {
-			return 0, nil, fmt.Errorf("cluster: stored flush seq %v outside [1, %d]", arr[1], int64(maxSeq))
+			return nil, fmt.Errorf("cluster: stored flush seq %.30v outside [1, %d]", arr[1], int64(maxSeq))
 		}
-		return 0, nil, staleError{seq}
+		return nil, staleError{seq}
 	}
-	if len(arr) < 2 || (len(arr)-2)%4 != 0 {
-		return 0, nil, fmt.Errorf("cluster: malformed script reply of %d items", len(arr))
+	if s, _ := arr[0].(string); s != "OK" || (len(arr)-1)%4 != 0 {
+		return nil, fmt.Errorf("cluster: malformed script reply of %d items", len(arr))
 	}
-	if n := (len(arr) - 2) / 4; n > maxNodes {
-		return 0, nil, fmt.Errorf("cluster: %d nodes in redis exceed %d", n, maxNodes)
+	if n := (len(arr) - 1) / 4; n > maxNodes {
+		return nil, fmt.Errorf("cluster: %d nodes in redis exceed %d", n, maxNodes)
 	}
-	scard, ok := arr[1].(int64)
-	if !ok || scard < 0 || scard > maxUsers {
-		return 0, nil, fmt.Errorf("cluster: user count %v outside [0, %d]", arr[1], uint64(maxUsers))
-	}
-	nodes = make([]nodeTotals, 0, (len(arr)-2)/4)
-	for i := 2; i < len(arr); i += 4 {
+	nodes = make([]nodeTotals, 0, (len(arr)-1)/4)
+	for i := 1; i < len(arr); i += 4 {
 		n := nodeTotals{node: fmt.Sprint(arr[i])}
 		if n.count, err = strconv.ParseUint(fmt.Sprint(arr[i+1]), 10, 64); err != nil {
-			return 0, nil, fmt.Errorf("cluster: node %s count: %w", n.node, err)
+			return nil, fmt.Errorf("cluster: node %s count: %w", n.node, err)
 		}
 		if n.count > maxNodeCount {
-			return 0, nil, fmt.Errorf("cluster: node %s count %d exceeds %d", n.node, n.count, uint64(maxNodeCount))
+			return nil, fmt.Errorf("cluster: node %s count %d exceeds %d", n.node, n.count, uint64(maxNodeCount))
 		}
 		if n.mant, n.scale, err = parseSum(fmt.Sprint(arr[i+2]), fmt.Sprint(arr[i+3])); err != nil {
-			return 0, nil, fmt.Errorf("cluster: node %s %w", n.node, err)
+			return nil, fmt.Errorf("cluster: node %s %w", n.node, err)
 		}
 		nodes = append(nodes, n)
 	}
-	return uint64(scard), nodes, nil
+	return nodes, nil
 }
 
 // maxMantLen is the longest mant field a node writes: a sign and store.MaxSumMantDigits.
@@ -170,31 +201,92 @@ func parseSum(mantText, scaleText string) (*big.Int, int, error) {
 	return mant, scale, nil
 }
 
-// join makes sure Redis has an epoch and a seed, proposing ours, and returns the
-// cluster's. A node whose user keys were made under another seed cannot join.
-func join(ctx context.Context, rdb *redis.Client, proposed [2]uint64) (epoch string, seed [2]uint64, err error) {
+// joinScript makes sure Redis has an epoch and a user-hash seed, and returns them.
+//
+// KEYS: epoch, seed, provisional marker. ARGV: a new epoch, the proposed seed, "1" if
+// the proposer's users are keyed by it (else "0"), the grace in ms.
+// A seed proposed into an empty Redis by a node holding no users is provisional for the
+// grace: a node whose users are keyed by another seed (one that ran before Redis lost
+// its data) replaces it meanwhile, and the nodes without users adopt whatever seed is
+// there once the grace is over. So a fresh node joining an emptied Redis first never
+// locks the cluster's older nodes out.
+// Returns {epoch, seed, ms left of the grace (negative when none)}.
+var joinScript = redis.NewScript(`
+redis.call('SET', KEYS[1], ARGV[1], 'NX')
+local seed = redis.call('GET', KEYS[2])
+if not seed then
+  redis.call('SET', KEYS[2], ARGV[2])
+  if ARGV[3] == '0' then redis.call('SET', KEYS[3], '1', 'PX', ARGV[4]) end
+elseif seed ~= ARGV[2] and ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('SET', KEYS[2], ARGV[2])
+end
+return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('PTTL', KEYS[3])}
+`)
+
+// SeedGrace is how long a seed proposed by a node without users stays provisional: long
+// enough for the older nodes of a cluster whose Redis lost its data to flush (and so
+// rejoin) once, even after a timed-out round trip; the flushes' part bounded like the
+// lease's TTL.
+func SeedGrace(flushInterval, timeout time.Duration) time.Duration {
+	return 2*timeout + min(leaseFlushes*flushInterval, minLeaseTTL)
+}
+
+// seedError means Redis holds a user-hash seed other than the one that keys this
+// node's users: they cannot be merged.
+type seedError struct{}
+
+func (seedError) Error() string {
+	return "cluster: redis holds another user-hash seed than the one this node's users are keyed by: its data belongs to another cluster (or redis was emptied and another node started a new cluster before this one rejoined)"
+}
+
+// join agrees with Redis on the epoch and the seed, proposing ours (see joinScript). A
+// node whose users are keyed (keyed) keeps its seed or fails with seedError; one without
+// users waits out a provisional seed's grace and takes the seed Redis then holds.
+func (n *Node) join(ctx context.Context, proposed [2]uint64, keyed bool) (epoch string, seed [2]uint64, err error) {
 	var e [16]byte
 	_, _ = rand.Read(e[:])
-	if err := rdb.SetNX(ctx, keyEpoch, hex.EncodeToString(e[:]), 0).Err(); err != nil {
-		return "", seed, err
+	flag := "0"
+	if keyed {
+		flag = "1"
 	}
-	if err := rdb.SetNX(ctx, keySeed, encodeSeed(proposed), 0).Err(); err != nil {
-		return "", seed, err
-	}
-	epoch, err = rdb.Get(ctx, keyEpoch).Result()
+	grace := SeedGrace(n.cfg.FlushInterval, n.cfg.Timeout)
+	res, err := joinScript.Run(ctx, n.rdb, []string{keyEpoch, keySeed, keySeedProvisional},
+		hex.EncodeToString(e[:]), encodeSeed(proposed), flag, grace.Milliseconds()).Slice()
 	if err != nil {
 		return "", seed, err
+	}
+	if len(res) != 3 {
+		return "", seed, fmt.Errorf("cluster: unexpected join reply of %d items", len(res))
+	}
+	epoch, _ = res[0].(string)
+	seedText, _ := res[1].(string)
+	left, _ := res[2].(int64)
+	if !keyed && left > 0 {
+		n.log.Info("cluster: redis holds a new provisional user-hash seed; waiting for it to settle", "wait", time.Duration(left)*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return "", seed, ctx.Err()
+		case <-time.After(time.Duration(left+5) * time.Millisecond):
+		}
+		// The marker expired: the seed is final now, whoever set it.
+		if seedText, err = n.rdb.Get(ctx, keySeed).Result(); err != nil {
+			return "", seed, err
+		}
+		if epoch, err = n.rdb.Get(ctx, keyEpoch).Result(); err != nil {
+			return "", seed, err
+		}
 	}
 	if len(epoch) == 0 || len(epoch) > 64 {
 		// Sent back with every flush: one of 100 MB would cost that much each time.
 		return "", seed, fmt.Errorf("cluster: epoch of %d bytes in redis; want 1 to 64", len(epoch))
 	}
-	s, err := rdb.Get(ctx, keySeed).Result()
-	if err != nil {
+	if seed, err = decodeSeed(seedText); err != nil {
 		return "", seed, err
 	}
-	seed, err = decodeSeed(s)
-	return epoch, seed, err
+	if keyed && seed != proposed {
+		return "", seed, seedError{}
+	}
+	return epoch, seed, nil
 }
 
 func encodeSeed(s [2]uint64) string {
@@ -221,7 +313,7 @@ func userMember(k [2]uint64) string {
 }
 
 // readNode returns the totals Redis holds for node, if any.
-func readNode(ctx context.Context, rdb *redis.Client, node string) (nodeTotals, bool, error) {
+func readNode(ctx context.Context, rdb redis.UniversalClient, node string) (nodeTotals, bool, error) {
 	vals, err := rdb.HMGet(ctx, nodeKey+node, "count", "mant", "scale").Result()
 	if err != nil {
 		return nodeTotals{}, false, err
@@ -229,7 +321,7 @@ func readNode(ctx context.Context, rdb *redis.Client, node string) (nodeTotals, 
 	if vals[0] == nil {
 		return nodeTotals{}, false, nil
 	}
-	_, nodes, err := parseView([]any{"OK", int64(0), node, vals[0], vals[1], vals[2]})
+	nodes, err := parseView([]any{"OK", node, vals[0], vals[1], vals[2]})
 	if err != nil {
 		return nodeTotals{}, false, err
 	}

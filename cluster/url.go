@@ -306,3 +306,10 @@ func clusterEnabled(info string) bool {
 	}
 	return false
 }
+
+// CheckURL reports whether rawURL is a -cluster URL Dial accepts, with an error that
+// names it redacted.
+func CheckURL(rawURL string) error {
+	_, err := parseURL(rawURL)
+	return err
+}

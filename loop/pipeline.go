@@ -42,6 +42,9 @@ type Config struct {
 // runs on a loop goroutine and must not block (no I/O: it reads a cached view).
 type ClusterStats interface {
 	AppendStats(dst []byte, local *store.Snapshot) []byte
+	// HealthBody is the body of /health when the node is degraded (it serves, but its
+	// events no longer reach the cluster), nil when it is healthy.
+	HealthBody() []byte
 }
 
 // ReadSize is how many bytes gnet reads from a socket at a time (gnet.WithReadBufferCap):
@@ -337,7 +340,13 @@ func (p *Pipeline) serve(mode connMode) {
 		}
 		p.out = appendJSON(p.out, mode, p.stats, head)
 	case route.Health:
-		p.out = appendJSON(p.out, mode, healthBody, head)
+		body := healthBody
+		if p.cfg.Cluster != nil {
+			if b := p.cfg.Cluster.HealthBody(); b != nil {
+				body = b
+			}
+		}
+		p.out = appendJSON(p.out, mode, body, head)
 	case route.MethodNotAllowed:
 		status = http.StatusMethodNotAllowed
 		p.out = appendError(p.out, status, mode, "method not allowed", allow, head)

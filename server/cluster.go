@@ -35,11 +35,13 @@ func openClusterStore(cfg config, log *slog.Logger) (*store.Store, *cluster.Node
 		return nil, nil, rec, err
 	}
 	restored := restoredAnything(st, rec)
-	// 15 s to reach Redis, plus the wait for a lease left by a crashed run of this node.
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second+cluster.LeaseWait(cfg.flushEvery))
+	// 15 s to reach Redis, plus the wait for a lease left by a crashed run of this node,
+	// plus the wait for a new seed to settle.
+	ctx, cancel := context.WithTimeout(context.Background(),
+		15*time.Second+cluster.LeaseWait(cfg.flushEvery)+cluster.SeedGrace(cfg.flushEvery, time.Second))
 	defer cancel()
 	node, err := cluster.Dial(ctx, cluster.Config{URL: cfg.cluster, Password: cfg.password, NodeID: cfg.nodeID,
-		FlushInterval: cfg.flushEvery, Log: log}, st.Seed())
+		FlushInterval: cfg.flushEvery, Keyed: restored, Log: log}, st.Seed())
 	if err != nil {
 		return nil, nil, rec, err
 	}

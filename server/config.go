@@ -247,8 +247,10 @@ func (c config) validate() error {
 	if c.flushEvery < 10*time.Millisecond {
 		return fmt.Errorf("-flush-interval %v: must be at least 10ms", c.flushEvery)
 	}
-	if c.cluster != "" && !strings.HasPrefix(c.cluster, "redis://") && !strings.HasPrefix(c.cluster, "rediss://") {
-		return fmt.Errorf("-cluster %q: want redis://host:port/db", cluster.Redact(c.cluster))
+	if c.cluster != "" {
+		if err := cluster.CheckURL(c.cluster); err != nil {
+			return err
+		}
 	}
 	if c.ckptEvery < 100*time.Millisecond {
 		return fmt.Errorf("-checkpoint-interval %v: must be at least 100ms", c.ckptEvery)

@@ -94,7 +94,11 @@ func TestLeaseOverwrittenStopsFlushing(t *testing.T) {
 		return value(t, scrape(t, adminA), "onemrc_cluster_flushes_total", "result", "failed") > failed
 	}, 10*time.Second, 20*time.Millisecond, "every flush fails")
 	assert.Equal(t, "100", r.do("HGET", "{onemrc}:node:a", "count"), "nothing written since")
-	assert.Equal(t, ":10\r\n", r.do("SCARD", "{onemrc}:users"))
+	assert.Equal(t, 10, r.clusterUsers())
+	code, body := a.get("/health")
+	assert.Equal(t, 200, code, "still alive: it counts and answers")
+	assert.Contains(t, body, `"status":"degraded"`)
+	assert.Contains(t, body, "lease lost")
 	assert.Equal(t, 1, strings.Count(a.logs.String(), "ANOTHER PROCESS TOOK THIS NODE'S ID"), "logged once")
 	assert.Equal(t, 0, a.stop())
 	assert.Contains(t, a.logs.String(), "last cluster flush failed")

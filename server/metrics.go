@@ -52,7 +52,7 @@ var (
 	descClusterFlushes = prometheus.NewDesc("onemrc_cluster_flushes_total",
 		"Flushes of this node's totals to the cluster, by result.", []string{"result"}, nil)
 	descClusterBacklog = prometheus.NewDesc("onemrc_cluster_backlog_users",
-		"User keys waiting for an acknowledged flush (grows while Redis is unreachable).", nil, nil)
+		"User keys not yet in Redis: new ones (at most 1,048,576 held; past it their shards are resent from the store) and the rest of resyncs under way.", nil, nil)
 	descWALSyncs = prometheus.NewDesc("onemrc_wal_fsyncs_total",
 		"fdatasyncs of the write-ahead log (-data-dir); onemrc_wal_synced_records_total / this is the mean group commit.", nil, nil)
 	descWALSynced = prometheus.NewDesc("onemrc_wal_synced_records_total",
@@ -69,6 +69,12 @@ var (
 		"Seconds since the last acknowledged flush (-1 before the first).", nil, nil)
 	descClusterLeaseLost = prometheus.NewDesc("onemrc_cluster_lease_lost",
 		"1 once another process took this node's id (its lease in Redis): the node flushes no more.", nil, nil)
+	descClusterResync = prometheus.NewDesc("onemrc_cluster_resync_shards",
+		"User-set shards waiting to be resent from this node's store (after joining, or when Redis lost writes).", nil, nil)
+	descClusterRollbacks = prometheus.NewDesc("onemrc_cluster_rollbacks_total",
+		"User-set shards found to have lost writes of this node (Redis restarted from an older snapshot, or failed over).", nil, nil)
+	descClusterSeedConflict = prometheus.NewDesc("onemrc_cluster_seed_conflict",
+		"1 while Redis holds another user-hash seed than this node's users are keyed by: the node flushes no more.", nil, nil)
 )
 
 // collector builds every onemrc series at scrape time.
@@ -83,6 +89,7 @@ func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descEventsProcessed, descEventsFailed, descUniqueUsers,
 		descValuesSum, descInFlight, descDuration, descOpen, descRejected, descLoopRequests, descBytesIn,
 		descBytesOut, descParseErrors, descTimeouts, descIdleClosed, descClusterFlushes, descClusterBacklog, descClusterLag, descClusterLeaseLost,
+		descClusterResync, descClusterRollbacks, descClusterSeedConflict,
 		descWALSyncs, descWALSynced, descWALRecords, descWALBytes, descWALCompactions, descWALFailed} {
 		ch <- d
 	}
@@ -162,6 +169,13 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			lost = 1
 		}
 		gauge(descClusterLeaseLost, lost)
+		gauge(descClusterResync, float64(cm.ResyncShards))
+		counter(descClusterRollbacks, float64(cm.Rollbacks))
+		conflict := 0.0
+		if cm.SeedConflict {
+			conflict = 1
+		}
+		gauge(descClusterSeedConflict, conflict)
 	}
 }
 

@@ -55,12 +55,13 @@ func TestClusterPasswordNeverLeaks(t *testing.T) {
 			code int
 			want string
 		}{
-			{url: "redis://default:" + secret + "@" + r.addr + "/x", code: 1, want: "invalid database number"},
-			{url: "redis://default:" + secret + "@127.0.0.1:x1/0", code: 1, want: "invalid port"},
-			{url: "redis://default:" + secret + "/0@" + r.addr + "/0", code: 1, want: "must be percent-encoded"},
-			{url: "redis://default:" + secret + "%zz@" + r.addr + "/0", code: 1, want: "not followed by two hex digits"},
+			// Refused with the flags (exit 2), before any connection.
+			{url: "redis://default:" + secret + "@" + r.addr + "/x", code: 2, want: `the path "/x" is not /N`},
+			{url: "redis://default:" + secret + "@127.0.0.1:x1/0", code: 2, want: `the port "x1" is not a number`},
+			{url: "redis://default:" + secret + "/0@" + r.addr + "/0", code: 2, want: "must be percent-encoded"},
+			{url: "redis://default:" + secret + "%zz@" + r.addr + "/0", code: 2, want: "not followed by two hex digits"},
 			{url: "http://default:" + secret + "@" + r.addr + "/0", code: 2, want: "want redis://"},
-			{url: "default:" + secret + "@" + r.addr, code: 2, want: `"default:xxxxx@`},
+			{url: "default:" + secret + "@" + r.addr, code: 2, want: `-cluster default:xxxxx@`},
 			{url: inURL, env: []string{"REDISCLI_AUTH=" + secret}, code: 2,
 				want: "given by the -cluster URL and REDISCLI_AUTH"},
 			{url: inURL, args: []string{"-cluster-password-file", filepath.Join(dir, "missing")}, code: 2,
