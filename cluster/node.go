@@ -100,6 +100,7 @@ func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
 	}
 	opts.ReadTimeout, opts.WriteTimeout, opts.DialTimeout = cfg.Timeout, cfg.Timeout, cfg.Timeout
 	opts.MaxRetries = -1 // the flusher retries on its own schedule, with newer totals
+	redis.SetLogger(redisLogger{cfg.Log})
 	n := &Node{cfg: cfg, log: cfg.Log, token: newToken(), stop: make(chan struct{}), done: make(chan struct{})}
 	n.users = newUserSync(n.token)
 	for {
@@ -142,6 +143,14 @@ func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
 		return fail(fmt.Errorf("cluster: loading scripts into %s: %w", Redact(cfg.URL), err))
 	}
 	return n, nil
+}
+
+// redisLogger sends the Redis client's own messages (dial failures, sentinel's master
+// changes) to the daemon's log, as warnings, instead of stderr in another format.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn("redis client: " + fmt.Sprintf(format, v...))
 }
 
 // Seed is the cluster's user-hash seed.

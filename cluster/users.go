@@ -104,9 +104,10 @@ type resyncJob struct {
 
 // userSync keeps the node's user shards in step with Redis. Flusher goroutine only.
 type userSync struct {
-	shards  [userShards]shardSync
-	jobs    []*resyncJob // in shard order of start; a few at a time (resyncPerFlush)
-	backlog int          // users in pending lists
+	shards     [userShards]shardSync
+	jobs       []*resyncJob // in shard order of start; a few at a time (resyncPerFlush)
+	backlog    int          // users in pending lists
+	maxBacklog int          // maxBacklogUsers (tests lower it)
 
 	markPrefix string // from this process's token: marks never repeat across processes
 	markSeq    uint64
@@ -115,7 +116,7 @@ type userSync struct {
 }
 
 func newUserSync(token string) *userSync {
-	u := &userSync{markPrefix: token[:16] + ":"}
+	u := &userSync{markPrefix: token[:16] + ":", maxBacklog: maxBacklogUsers}
 	u.resyncAll()
 	return u
 }
@@ -165,7 +166,7 @@ func (u *userSync) add(keys [][2]uint64) {
 		sh.pending = append(sh.pending, k)
 		u.backlog++
 	}
-	if u.backlog > maxBacklogUsers {
+	if u.backlog > u.maxBacklog {
 		for s := range u.shards {
 			if len(u.shards[s].pending) > 0 {
 				u.markResync(s)
@@ -392,6 +393,7 @@ func (u *userSync) settle(ops userOps) (ok bool, err error) {
 		case mark == sh.maybe:
 			sh.acked = mark // the write whose answer was lost had landed
 		default:
+			ok = false
 			u.rollbacks++
 			sh.acked, sh.maybe = mark, mark
 			u.markResync(s)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/onemrc/onemrc/internal/redistest"
 )
 
 // redisServer is a redis-server of the test's own on a loopback port, without
@@ -110,7 +112,7 @@ func waitCluster(t *testing.T, want stats, ds ...*testDaemon) {
 		}, 20*time.Second, 50*time.Millisecond)
 		require.True(t, ok, "cluster stats %+v, want %+v", last, want)
 		assert.Equal(t, "cluster", last.Scope)
-		assert.Equal(t, 2, last.Nodes)
+		assert.Equal(t, len(ds), last.Nodes)
 	}
 }
 
@@ -349,4 +351,24 @@ func TestClusterFreshNodeJoiningAnEmptiedRedis(t *testing.T) {
 	sendRange(t, a, 10_000, 12_000, 6_000)
 	waitCluster(t, expected(12_000, 6_000), a, b)
 	assert.NotContains(t, a.logs.String(), "another user-hash seed")
+}
+
+// On a Redis Cluster of three masters, daemons each given a different master find the
+// slots' owners themselves (a plain client answered "MOVED" here), spread the user
+// shards over every master, and agree exactly.
+func TestClusterOnARedisClusterOfThreeMasters(t *testing.T) {
+	rc := redistest.StartCluster(t, 3)
+	var ds []*testDaemon
+	for i, addr := range rc.Addrs() {
+		ds = append(ds, startDaemon(t, "-cluster", "redis://"+addr+"/0", "-node-id", "n"+strconv.Itoa(i), "-flush-interval", "50ms"))
+	}
+	for i, d := range ds {
+		sendRange(t, d, i*10_000, (i+1)*10_000, 25_000)
+	}
+	waitCluster(t, expected(30_000, 25_000), ds...)
+	for i := range rc.Addrs() {
+		keys, err := strconv.Atoi(rc.Node(i).Do("DBSIZE"))
+		require.NoError(t, err)
+		assert.Greater(t, keys, 50, "master %d holds its share of the 512 shard keys", i)
+	}
 }
