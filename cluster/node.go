@@ -18,11 +18,14 @@ import (
 
 // Config says how a node reaches its cluster.
 type Config struct {
-	URL           string        // redis://[user:pass@]host:port[,host:port...]/db, rediss://, redis-sentinel://
-	Password      string        // if set, the password, kept off the URL (and so off the command line)
-	NodeID        string        // unique per daemon; its totals are stored under it
-	FlushInterval time.Duration // default 100ms
-	Timeout       time.Duration // per Redis round trip; default 1s
+	URL      string // redis://[user:pass@]host:port[,host:port...]/db, rediss://, redis-sentinel://
+	Password string // if set, the password, kept off the URL (and so off the command line)
+	// PreviousPassword, after a password change, opens the seed sealed under the old
+	// one (see PreviousPasswordEnv); it is sealed anew under the current one.
+	PreviousPassword string
+	NodeID           string        // unique per daemon; its totals are stored under it
+	FlushInterval    time.Duration // default 100ms
+	Timeout          time.Duration // per Redis round trip; default 1s
 	// Keyed says the seed Dial proposes already keys users the node holds (it restored
 	// them): the node cannot take another. A node without users takes the cluster's.
 	Keyed bool
@@ -38,6 +41,9 @@ type Node struct {
 	epoch string
 	seed  [2]uint64
 	token string // this process's lease token (random)
+	// password is the effective Redis password (from the URL or Config.Password): it
+	// seals the seed.
+	password string
 
 	// Flusher state, flusher goroutine only.
 	seq     int64 // the last flush sequence number Redis acknowledged or refused as stale
@@ -101,7 +107,7 @@ func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
 	opts.ReadTimeout, opts.WriteTimeout, opts.DialTimeout = cfg.Timeout, cfg.Timeout, cfg.Timeout
 	opts.MaxRetries = -1 // the flusher retries on its own schedule, with newer totals
 	redis.SetLogger(redisLogger{cfg.Log})
-	n := &Node{cfg: cfg, log: cfg.Log, token: newToken(), stop: make(chan struct{}), done: make(chan struct{})}
+	n := &Node{cfg: cfg, log: cfg.Log, token: newToken(), password: opts.Password, stop: make(chan struct{}), done: make(chan struct{})}
 	n.users = newUserSync(n.token)
 	for {
 		if n.rdb == nil {
@@ -109,7 +115,7 @@ func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
 		}
 		if err == nil {
 			n.epoch, n.seed, err = n.join(ctx, proposed, cfg.Keyed)
-			if _, conflict := err.(seedError); conflict {
+			if _, conflict := err.(seedError); conflict || err == errSeedSealed || err == errSeedOtherSealed {
 				n.rdb.Close()
 				return nil, err
 			}

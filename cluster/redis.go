@@ -251,7 +251,7 @@ func (n *Node) join(ctx context.Context, proposed [2]uint64, keyed bool) (epoch 
 	}
 	grace := SeedGrace(n.cfg.FlushInterval, n.cfg.Timeout)
 	res, err := joinScript.Run(ctx, n.rdb, []string{keyEpoch, keySeed, keySeedProvisional},
-		hex.EncodeToString(e[:]), encodeSeed(proposed), flag, grace.Milliseconds()).Slice()
+		hex.EncodeToString(e[:]), sealSeed(proposed, n.password), flag, grace.Milliseconds()).Slice()
 	if err != nil {
 		return "", seed, err
 	}
@@ -280,8 +280,15 @@ func (n *Node) join(ctx context.Context, proposed [2]uint64, keyed bool) (epoch 
 		// Sent back with every flush: one of 100 MB would cost that much each time.
 		return "", seed, fmt.Errorf("cluster: epoch of %d bytes in redis; want 1 to 64", len(epoch))
 	}
-	if seed, err = decodeSeed(seedText); err != nil {
+	seed, resealed, err := openSeed(seedText, n.password, n.cfg.PreviousPassword)
+	if err != nil {
 		return "", seed, err
+	}
+	if resealed {
+		if err := reseal(ctx, n.rdb, seedText, seed, n.password); err != nil {
+			return "", seed, err
+		}
+		n.log.Info("cluster: the user-hash seed in redis is sealed under the current password now")
 	}
 	if keyed && seed != proposed {
 		return "", seed, seedError{}

@@ -40,7 +40,7 @@ func openClusterStore(cfg config, log *slog.Logger) (*store.Store, *cluster.Node
 	ctx, cancel := context.WithTimeout(context.Background(),
 		15*time.Second+cluster.LeaseWait(cfg.flushEvery)+cluster.SeedGrace(cfg.flushEvery, time.Second))
 	defer cancel()
-	node, err := cluster.Dial(ctx, cluster.Config{URL: cfg.cluster, Password: cfg.password, NodeID: cfg.nodeID,
+	node, err := cluster.Dial(ctx, cluster.Config{URL: cfg.cluster, Password: cfg.password, PreviousPassword: cfg.prevPass, NodeID: cfg.nodeID,
 		FlushInterval: cfg.flushEvery, Keyed: restored, Log: log}, st.Seed())
 	if err != nil {
 		return nil, nil, rec, err

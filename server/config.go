@@ -39,6 +39,7 @@ type config struct {
 	cluster    string
 	passFile   string // -cluster-password-file
 	password   string // the cluster's password from passFile or REDISCLI_AUTH; never printed
+	prevPass   string // cluster.PreviousPasswordEnv: the password before a change; never printed
 	nodeID     string
 	flushEvery time.Duration
 	version    bool
@@ -131,6 +132,7 @@ func (c *config) readPassword(getenv func(string) string) error {
 	if len(sources) > 1 {
 		return fmt.Errorf("the cluster password is given by %s: give it in one place", strings.Join(sources, " and "))
 	}
+	c.prevPass = getenv(cluster.PreviousPasswordEnv)
 	return nil
 }
 
