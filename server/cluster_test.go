@@ -372,3 +372,26 @@ func TestClusterOnARedisClusterOfThreeMasters(t *testing.T) {
 		assert.Greater(t, keys, 50, "master %d holds its share of the 512 shard keys", i)
 	}
 }
+
+// Behind Sentinel: the daemons ask the sentinel for the master, and follow it when the
+// master dies and the sentinel promotes its replica; both stay exact.
+func TestClusterBehindSentinelFollowsAFailover(t *testing.T) {
+	master := redistest.Start(t)
+	replica := redistest.Start(t, "--replicaof", "127.0.0.1", strings.Split(master.Addr(), ":")[1])
+	sentinel := redistest.StartSentinel(t, master, "main")
+	url := "redis-sentinel://" + sentinel.Addr() + "/0?master=main"
+	a := startDaemon(t, "-cluster", url, "-node-id", "a", "-flush-interval", "50ms")
+	b := startDaemon(t, "-cluster", url, "-node-id", "b", "-flush-interval", "50ms")
+	sendRange(t, a, 0, 5_000, 12_000)
+	sendRange(t, b, 5_000, 10_000, 12_000)
+	waitCluster(t, expected(10_000, 12_000), a, b)
+	require.Eventually(t, func() bool { return strings.Contains(replica.Do("INFO", "replication"), "master_link_status:up") },
+		10*time.Second, 50*time.Millisecond)
+
+	master.Stop()
+	sendRange(t, a, 10_000, 12_000, 12_000)
+	sendRange(t, b, 12_000, 14_000, 12_000)
+	require.Eventually(t, func() bool { return strings.Contains(replica.Do("INFO", "replication"), "role:master") },
+		30*time.Second, 100*time.Millisecond, "the sentinel promotes the replica")
+	waitCluster(t, expected(14_000, 12_000), a, b)
+}

@@ -34,9 +34,19 @@ type keySet struct {
 var slotSecret = randomSeed()
 
 // slotOf mixes a key into a slot index (its low bits are used): one
-// multiply, whose folded high half carries every bit of both lanes into the
-// low bits, and whose operands both carry a secret, so no key can zero it.
-func slotOf(k userKey) uint64 { return foldMul(k.a^slotSecret[0], k.b^slotSecret[1]) }
+// multiply whose operands both carry a secret, so no key can zero it, folded
+// to 64 bits; then one multiply by an odd constant after a shift, because the
+// fold alone keeps structure in its low bits. When one lane is constant
+// (keys {42, i}), its secret-XORed operand is a constant c, and if c is even
+// (2^t times odd), every lo = c*x has t zero low bits: 2^-t of the slots for
+// the whole set (probe runs of 190 were seen for 100,000 such keys). The
+// finalizer spreads all 64 bits of the fold into the low ones.
+func slotOf(k userKey) uint64 {
+	x := foldMul(k.a^slotSecret[0], k.b^slotSecret[1])
+	x ^= x >> 32
+	x *= 0x9e3779b97f4a7c15 // 2^64 / golden ratio, odd
+	return x ^ x>>29
+}
 
 // home is k's first slot in a table of len(s.slots) slots.
 func (s *keySet) home(k userKey) uint64 { return slotOf(k) & uint64(len(s.slots)-1) }

@@ -173,14 +173,15 @@ func TestRestoreOfKeysSharingLowBitsIsLinear(t *testing.T) {
 				longest = max(longest, long)
 			}
 			// Linear probing at a load of at most 3/4 averages 1.5 probes past home
-			// per key with a uniform slot index, and the secret is drawn anew each
-			// run, so a run can land well above that (4 per key was seen once). The
-			// defect this guards against is quadratic: about n/2 per key, 50,000
-			// here. Ten per key tells the two apart without failing on an unlucky
-			// secret.
+			// per key with a uniform slot index; these keys, restored into tables
+			// sized for them (load about 0.4), average 0.3 (at most 0.32 and runs of
+			// at most 31 in 60 runs with fresh secrets). The defect this guards
+			// against is quadratic: about n/2 per key, 50,000 here; a slot index
+			// that keeps structure of the keys (2^-t of the slots in use) shows as
+			// runs of hundreds.
 			t.Logf("%d probes past home, longest %d", total, longest)
-			assert.Less(t, total, 10*n, "probes past home for %d keys", n)
-			assert.Less(t, longest, 200, "the longest probe sequence")
+			assert.Less(t, total, 2*n, "probes past home for %d keys", n)
+			assert.Less(t, longest, 100, "the longest probe sequence")
 		})
 	}
 }
