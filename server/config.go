@@ -158,7 +158,7 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.Var(&cfg.fsync, "fsync", "with -data-dir: always (answer once an fdatasync covers the event), interval (sync every -fsync-interval), off (the kernel syncs); a crash loses nothing acknowledged in any mode")
 	fs.DurationVar(&cfg.fsyncEvery, "fsync-interval", time.Second, "time between syncs of the log with -fsync interval: what a power cut may lose")
 	fs.DurationVar(&cfg.ckptEvery, "checkpoint-interval", time.Minute, "with -data-dir: the longest a closed log segment waits before it is folded into a new snapshot")
-	fs.StringVar(&cfg.cluster, "cluster", "", "redis://[user@]host:port/db of the cluster to merge /stats with (a password: -cluster-password-file or REDISCLI_AUTH, not the URL); empty runs alone")
+	fs.StringVar(&cfg.cluster, "cluster", "", "Redis to merge /stats through: redis://[user@]host:port/db, rediss:// (TLS), redis://h1:p,h2:p (Redis Cluster), redis-sentinel://s1:p,s2:p/db?master=name (a password: -cluster-password-file or REDISCLI_AUTH, not the URL); empty runs alone")
 	fs.StringVar(&cfg.passFile, "cluster-password-file", "", "file whose content (trimmed) is the password of -cluster's redis, kept off the command line; REDISCLI_AUTH gives it too")
 	fs.StringVar(&cfg.nodeID, "node-id", "", "this daemon's name in the cluster; empty means hostname:port")
 	fs.DurationVar(&cfg.flushEvery, "flush-interval", 100*time.Millisecond, "time between flushes to the cluster")
