@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -123,6 +124,12 @@ func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
 		if err == nil {
 			break
 		}
+		if permanent(err) {
+			if n.rdb != nil {
+				n.rdb.Close()
+			}
+			return nil, fmt.Errorf("cluster: joining %s: %w", Redact(cfg.URL), err)
+		}
 		select {
 		case <-ctx.Done():
 			if n.rdb != nil {
@@ -149,6 +156,14 @@ func Dial(ctx context.Context, cfg Config, proposed [2]uint64) (*Node, error) {
 		return fail(fmt.Errorf("cluster: loading scripts into %s: %w", Redact(cfg.URL), err))
 	}
 	return n, nil
+}
+
+// permanent reports whether a failure to reach Redis is one that waiting cannot cure: a
+// certificate that does not verify, a password Redis refuses.
+func permanent(err error) bool {
+	var cert *tls.CertificateVerificationError
+	return errors.As(err, &cert) ||
+		redis.HasErrorPrefix(err, "WRONGPASS") || redis.HasErrorPrefix(err, "NOAUTH") || redis.HasErrorPrefix(err, "NOPERM")
 }
 
 // redisLogger sends the Redis client's own messages (dial failures, sentinel's master
