@@ -198,10 +198,23 @@ func (n *Node) run() {
 		case <-n.stop:
 			return
 		case <-t.C:
-			_ = n.Flush(context.Background())
+			// A node that is behind (a burst of new users, a resync) flushes again as
+			// soon as a flush lands, rather than wait a tick: its pace is Redis's
+			// answers, a command of at most batchUsers users at a time. A failed flush
+			// waits for the next tick.
+			for n.Flush(context.Background()) == nil && n.behind() {
+				select {
+				case <-n.stop:
+					return
+				default:
+				}
+			}
 		}
 	}
 }
+
+// behind reports whether users are waiting to reach Redis, as of the last flush.
+func (n *Node) behind() bool { return n.backlogUsers.Load() > 0 || n.resyncShards.Load() > 0 }
 
 // Close stops the flusher, makes a last attempt to flush within ctx, releases the lease
 // (if this process still holds it) and disconnects.
@@ -265,7 +278,7 @@ func (n *Node) Flush(ctx context.Context) error {
 	usersOK, err := n.users.settle(ops)
 	if n.users.rollbacks > rollbacks && time.Since(n.lastRollbackLog) > 5*time.Second {
 		n.lastRollbackLog = time.Now()
-		users, shards := n.users.behind()
+		users, shards := n.users.behind(n.st)
 		n.log.Warn("cluster: redis lost users this node had written (a restart from an older snapshot, or a failover); resending them from the store",
 			"node", n.cfg.NodeID, "shards_to_resend", shards, "users_behind", users)
 	}
@@ -277,7 +290,7 @@ func (n *Node) Flush(ctx context.Context) error {
 	if terr != nil {
 		err = terr
 	}
-	users, shards := n.users.behind()
+	users, shards := n.users.behind(n.st)
 	n.backlogUsers.Store(int64(users))
 	n.resyncShards.Store(int64(shards))
 	n.rollbacks.Store(n.users.rollbacks)
@@ -351,7 +364,7 @@ func (n *Node) rejoin(ctx context.Context) error {
 	n.seedConflict.Store(false)
 	n.log.Warn("cluster: redis lost its data; resending this node's users and totals", "node", n.cfg.NodeID)
 	n.epoch = epoch
-	n.users.resyncAll()
+	n.users.rolledBack()
 	_ = loadScripts(ctx, n.rdb)
 	return nil
 }

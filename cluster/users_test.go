@@ -39,7 +39,7 @@ func TestUserShardsHoldEveryUserOnce(t *testing.T) {
 	for s := range userShards {
 		assert.Positive(t, rdb.SCard(context.Background(), shardUsersKey[s]).Val(), "shard %d used", s)
 	}
-	users, shards := n.users.behind()
+	users, shards := n.users.behind(st)
 	assert.Zero(t, users)
 	assert.Zero(t, shards)
 }
@@ -114,7 +114,7 @@ func TestBacklogIsBoundedWhileRedisIsDown(t *testing.T) {
 		require.LessOrEqual(t, held, 1_000, "at most maxBacklog users held")
 		require.Equal(t, held, n.users.backlog)
 	}
-	users, shards := n.users.behind()
+	users, shards := n.users.behind(st)
 	assert.Positive(t, shards, "shards to resend from the store")
 	assert.Equal(t, 5_001, users, "every user counts as behind, held or not")
 
@@ -122,7 +122,7 @@ func TestBacklogIsBoundedWhileRedisIsDown(t *testing.T) {
 	flushUntilOK(t, n)
 	require.Eventually(t, func() bool {
 		_ = n.Flush(context.Background())
-		_, shards := n.users.behind()
+		_, shards := n.users.behind(st)
 		return shards == 0
 	}, 10*time.Second, 10*time.Millisecond)
 	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})

@@ -95,3 +95,11 @@ func (s *Store) AppendPartUsers(dst [][2]uint64, part int) [][2]uint64 {
 	}
 	return dst
 }
+
+// PartLen returns the number of keys in part part of the user set.
+func (s *Store) PartLen(part int) int {
+	p := &s.users.parts[part]
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.set.len()
+}

@@ -53,6 +53,7 @@ func TestAppendPartUsersCoversTheSetOncePerPart(t *testing.T) {
 		for _, k := range got[before:] {
 			require.Equal(t, part, UserPart(k), "a key is handed out with its own part")
 		}
+		require.Equal(t, len(got)-before, s.PartLen(part))
 	}
 	assert.ElementsMatch(t, want, got)
 	assert.Len(t, got, int(s.Snapshot().UniqueUsers))
