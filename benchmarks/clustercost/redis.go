@@ -24,7 +24,8 @@ type redisServer struct {
 	exited             chan struct{} // closed once cmd was waited for
 }
 
-// startRedis starts redis-server on addr and returns once it answers PING.
+// startRedis starts redis-server on addr and returns once it answers PING; on error no
+// redis-server it started runs.
 func startRedis(ctx context.Context, bin, addr, logPath string) (*redisServer, error) {
 	r := &redisServer{bin: bin, addr: addr, logPath: logPath}
 	return r, r.start(ctx)
@@ -64,6 +65,7 @@ func (r *redisServer) start(ctx context.Context) error {
 		case <-r.exited:
 			return fmt.Errorf("redis-server on %s exited at start; its output: %s", r.addr, r.logPath)
 		case <-ctx.Done():
+			r.kill()
 			return fmt.Errorf("redis-server on %s did not answer PING: %w", r.addr, ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
