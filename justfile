@@ -70,7 +70,8 @@ compare *FLAGS:
 hostile *FLAGS:
     go run ./benchmarks/hostile {{FLAGS}}
 
-# What cluster mode costs: challenge rounds alone vs -cluster (installs redis-server).
+# What cluster mode costs (installs redis-server): challenge rounds alone vs -cluster;
+# -scenario resync (Redis restarted empty under a 10M-user node) or nodes3 (three nodes).
 cluster-cost *FLAGS:
     #!/usr/bin/env bash
     set -euo pipefail
@@ -78,3 +79,11 @@ cluster-cost *FLAGS:
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
     fi
     go run ./benchmarks/clustercost {{FLAGS}}
+
+# A cluster node's resync after its Redis restarted empty, 10M users (just cluster-cost -scenario resync).
+cluster-resync *FLAGS:
+    just cluster-cost -scenario resync {{FLAGS}}
+
+# Three cluster nodes against three daemons alone: CPU per request, exact /stats.
+cluster-nodes3 *FLAGS:
+    just cluster-cost -scenario nodes3 {{FLAGS}}

@@ -1,52 +1,119 @@
-// Command clustercost measures what cluster mode costs: the 1MRC challenge against a
-// daemon alone and against one flushing to Redis every 100 ms, in alternating rounds on
-// this machine, and reports the medians of req/s and server CPU per request.
+// Command clustercost measures what cluster mode costs, in one of three scenarios:
 //
-//	go run ./benchmarks/clustercost [-rounds 3] [-n 300000] [-out benchmarks/results/cluster-cost.md]
+//   - cost (the default): the 1MRC challenge against a daemon alone and against one
+//     flushing to Redis every 100 ms, in alternating rounds; the medians of req/s and
+//     server CPU per request.
+//
+//   - resync: one cluster node loaded with 10,000,000 distinct users, then its Redis
+//     restarted empty, -rounds times: how long the node takes to resend every user, how
+//     long Redis stalls other clients meanwhile (a PING every 10 ms on its own
+//     connection), the bytes sent, the node's RSS and Redis's memory.
+//
+//   - nodes3: the challenge split over three daemons at once, in cluster mode on one
+//     Redis and alone, in alternating rounds: the daemons' CPU per request, and every
+//     node's cluster /stats checked exact.
+//
+//     go run ./benchmarks/clustercost [-rounds 3] [-n 300000] [-out benchmarks/results/cluster-cost.md]
+//     go run ./benchmarks/clustercost -scenario resync [-resync-users 10000000]
+//     go run ./benchmarks/clustercost -scenario nodes3 [-rounds 3] [-n 300000]
 //
 // It needs redis-server (apt-get install redis-server) and starts its own on a free
-// loopback port, without persistence, emptied before every round.
+// loopback port, without persistence.
 package main
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 )
 
-type result struct {
-	Pass bool `json:"pass"`
-	Load struct {
-		ReqPerSec float64 `json:"reqPerSec"`
-	} `json:"load"`
-	Server struct {
-		CPUSecondsPer1000 float64 `json:"cpuSecondsPer1000Requests"`
-	} `json:"server"`
+// options are the command-line flags.
+type options struct {
+	Scenario      string
+	Rounds        int
+	N             int // cost: events per run; nodes3: events per node
+	Conns         int // connections; nodes3 splits them over its three clients
+	Users         int // cost, nodes3: distinct users
+	Out           string
+	ResyncUsers   int           // resync: distinct users the node holds
+	ResyncTimeout time.Duration // resync: bound on each wait for Redis to hold them all
+	PingEvery     time.Duration // resync: the prober's interval
+	Timeout       time.Duration // bound on the whole run
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("clustercost", flag.ContinueOnError)
+	fs.StringVar(&o.Scenario, "scenario", "cost", "cost, resync or nodes3")
+	fs.IntVar(&o.Rounds, "rounds", 3, "cost, nodes3: rounds, each running alone then in cluster mode; resync: restarts of Redis")
+	fs.IntVar(&o.N, "n", 300_000, "cost: events per run; nodes3: events per node")
+	fs.IntVar(&o.Conns, "c", 1000, "connections (nodes3: split over its three clients)")
+	fs.IntVar(&o.Users, "users", 75_000, "cost, nodes3: distinct users")
+	fs.StringVar(&o.Out, "out", "benchmarks/results/cluster-cost.md", "cost: Markdown report (empty: none)")
+	fs.IntVar(&o.ResyncUsers, "resync-users", 10_000_000, "resync: distinct users loaded into the node (one event each)")
+	fs.DurationVar(&o.ResyncTimeout, "resync-timeout", 120*time.Second, "resync: bound on each wait for Redis to hold every user")
+	fs.DurationVar(&o.PingEvery, "ping-every", 10*time.Millisecond, "resync: interval of the PING prober")
+	fs.DurationVar(&o.Timeout, "timeout", 30*time.Minute, "bound on the whole run")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	case o.Scenario != "cost" && o.Scenario != "resync" && o.Scenario != "nodes3":
+		return o, fmt.Errorf("-scenario %q: want cost, resync or nodes3", o.Scenario)
+	case o.Rounds < 1, o.N < 1, o.Users < 1, o.ResyncUsers < 1:
+		return o, fmt.Errorf("-rounds, -n, -users and -resync-users must be >= 1")
+	case o.Conns < 3:
+		return o, fmt.Errorf("-c must be >= 3")
+	case o.ResyncTimeout <= 0, o.PingEvery <= 0, o.Timeout <= 0:
+		return o, fmt.Errorf("-resync-timeout, -ping-every and -timeout must be > 0")
+	}
+	return o, nil
+}
+
+// bench is what every scenario starts from: the binaries, a scratch directory, and the
+// way back to the command line for the reports.
+type bench struct {
+	redisBin string // redis-server
+	runner   string // the challenge runner
+	daemon   string // onemrcd
+	tmp      string
+	command  string // how this run was started
 }
 
 func main() {
-	rounds := flag.Int("rounds", 3, "rounds; each runs the daemon alone, then in cluster mode")
-	n := flag.Int("n", 300_000, "events per run")
-	conns := flag.Int("c", 1000, "connections")
-	out := flag.String("out", "benchmarks/results/cluster-cost.md", "Markdown report")
-	flag.Parse()
-	if err := run(*rounds, *n, *conns, *out); err != nil {
+	o, err := parseFlags(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "clustercost:", err)
+		os.Exit(2)
+	}
+	// Ctrl-C ends the run early; the deferred stops still end every child.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
+	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "clustercost:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rounds, n, conns int, out string) error {
+func run(ctx context.Context, o options) error {
 	redisBin, err := exec.LookPath("redis-server")
 	if err != nil {
 		return fmt.Errorf("redis-server not found: apt-get install redis-server")
@@ -56,122 +123,38 @@ func run(rounds, n, conns int, out string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	runner := filepath.Join(tmp, "challenge")
-	if b, err := exec.Command("go", "build", "-o", runner, "./benchmarks/challenge").CombinedOutput(); err != nil {
-		return fmt.Errorf("building the challenge runner: %v\n%s", err, b)
+	b := &bench{redisBin: redisBin, tmp: tmp, command: "go run ./benchmarks/clustercost " + strings.Join(os.Args[1:], " ")}
+	b.runner = filepath.Join(tmp, "challenge")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", b.runner, "./benchmarks/challenge").CombinedOutput(); err != nil {
+		return fmt.Errorf("building the challenge runner: %v\n%s", err, out)
 	}
-	addr, err := onemrcd.FreeLoopbackAddr()
+	root, err := onemrcd.ModuleRoot(ctx)
 	if err != nil {
 		return err
 	}
-	_, port, _ := net.SplitHostPort(addr)
-	redis := exec.Command(redisBin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	if err := redis.Start(); err != nil {
+	if b.daemon, err = onemrcd.Build(ctx, root, tmp); err != nil {
 		return err
 	}
-	defer func() { _ = redis.Process.Kill(); _ = redis.Wait() }()
-	if err := waitRedis(addr); err != nil {
-		return err
+	fmt.Printf("%s\n%s\n\n", strings.TrimSpace(b.command), machine())
+	switch o.Scenario {
+	case "resync":
+		return runResync(ctx, b, o)
+	case "nodes3":
+		return runNodes3(ctx, b, o)
 	}
-
-	modes := []string{"alone", "cluster"}
-	perMode := map[string][]result{}
-	for r := range rounds {
-		for _, mode := range modes {
-			if err := flushAll(addr); err != nil {
-				return err
-			}
-			args := []string{"-n", fmt.Sprint(n), "-c", fmt.Sprint(conns), "-json", filepath.Join(tmp, "r.json")}
-			if mode == "cluster" {
-				args = append(args, "-daemon-args", fmt.Sprintf("-cluster redis://%s/0 -node-id bench-%d", addr, r))
-			}
-			cmd := exec.Command(runner, args...)
-			if b, err := cmd.CombinedOutput(); err != nil {
-				return fmt.Errorf("round %d %s: %v\n%s", r+1, mode, err, b)
-			}
-			var res result
-			b, err := os.ReadFile(filepath.Join(tmp, "r.json"))
-			if err != nil {
-				return err
-			}
-			if err := json.Unmarshal(b, &res); err != nil {
-				return err
-			}
-			if !res.Pass {
-				return fmt.Errorf("round %d %s: the challenge failed", r+1, mode)
-			}
-			fmt.Printf("round %d %-7s %9.0f req/s  %6.2f µs server CPU/request\n", r+1, mode, res.Load.ReqPerSec, res.Server.CPUSecondsPer1000*1000)
-			perMode[mode] = append(perMode[mode], res)
-		}
-	}
-
-	var md strings.Builder
-	fmt.Fprintf(&md, "# Cluster mode: what it costs\n\n")
-	fmt.Fprintf(&md, "Command: `go run ./benchmarks/clustercost -rounds %d -n %d -c %d` (%s).\n\n", rounds, n, conns, time.Now().UTC().Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(&md, "Machine: %d cores, %s, %s. Each round runs the 1MRC challenge (`benchmarks/challenge`, pipeline 1) against a fresh daemon alone, then against a fresh daemon with `-cluster` flushing to a local redis-server every 100 ms (default); client, daemon and Redis share the machine. Medians over rounds.\n\n", runtime.NumCPU(), cpuModel(), runtime.Version())
-	fmt.Fprintf(&md, "| mode | req/s | server CPU µs/request | vs alone (CPU) |\n|---|--:|--:|--:|\n")
-	base := median(perMode["alone"], func(r result) float64 { return r.Server.CPUSecondsPer1000 })
-	for _, mode := range modes {
-		rps := median(perMode[mode], func(r result) float64 { return r.Load.ReqPerSec })
-		cpu := median(perMode[mode], func(r result) float64 { return r.Server.CPUSecondsPer1000 })
-		fmt.Fprintf(&md, "| %s | %.0f | %.2f | %.2fx |\n", mode, rps, cpu*1000, cpu/base)
-	}
-	fmt.Print("\n" + md.String())
-	if out == "" {
-		return nil
-	}
-	return os.WriteFile(out, []byte(md.String()), 0o644)
+	return runCost(ctx, b, o)
 }
 
-func median(rs []result, f func(result) float64) float64 {
-	v := make([]float64, len(rs))
-	for i, r := range rs {
-		v[i] = f(r)
+// machine describes this machine and its load now, for the reports.
+func machine() string {
+	load, _ := os.ReadFile("/proc/loadavg")
+	fields := strings.Fields(string(load))
+	if len(fields) > 3 {
+		fields = fields[:3]
 	}
-	slices.Sort(v)
-	return v[len(v)/2]
-}
-
-// redisCommand sends one command in RESP and returns the first reply line.
-func redisCommand(addr string, args ...string) (string, error) {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return "", err
-	}
-	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
-	msg := fmt.Sprintf("*%d\r\n", len(args))
-	for _, a := range args {
-		msg += fmt.Sprintf("$%d\r\n%s\r\n", len(a), a)
-	}
-	if _, err := c.Write([]byte(msg)); err != nil {
-		return "", err
-	}
-	buf := make([]byte, 256)
-	k, err := c.Read(buf)
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(string(buf[:k])), nil
-}
-
-func waitRedis(addr string) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if r, err := redisCommand(addr, "PING"); err == nil && r == "+PONG" {
-			return nil
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("redis-server on %s did not answer", addr)
-}
-
-func flushAll(addr string) error {
-	r, err := redisCommand(addr, "FLUSHALL")
-	if err == nil && r != "+OK" {
-		err = fmt.Errorf("FLUSHALL: %s", r)
-	}
-	return err
+	return fmt.Sprintf("%s UTC; %d CPUs, %s, %s, %s; load average %s",
+		time.Now().UTC().Format("2006-01-02 15:04"), runtime.NumCPU(), cpuModel(), runtime.Version(),
+		redisVersion(), strings.Join(fields, " "))
 }
 
 func cpuModel() string {
@@ -182,4 +165,17 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+func redisVersion() string {
+	out, err := exec.Command("redis-server", "--version").Output()
+	if err != nil {
+		return "redis-server version unknown"
+	}
+	for _, f := range strings.Fields(string(out)) {
+		if v, ok := strings.CutPrefix(f, "v="); ok {
+			return "redis " + v
+		}
+	}
+	return strings.TrimSpace(string(out))
 }
