@@ -123,8 +123,8 @@ func newUserSync(token string) *userSync {
 	return u
 }
 
-// resyncAll schedules a resync of every shard: after joining, or when Redis lost its
-// data.
+// resyncAll schedules a resync of every shard, when the node joins: it cannot know
+// which of its users an earlier run of it had written.
 func (u *userSync) resyncAll() {
 	for s := range u.shards {
 		u.markResync(s)

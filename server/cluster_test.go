@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -291,7 +292,9 @@ func TestClusterSeqDoesNotTrustTheClock(t *testing.T) {
 	assert.Contains(t, a.logs.String(), "redis holds a newer flush")
 
 	// A stored seq beyond any the node could count up from is refused at start, named.
-	b := exec.Command(daemonBin, "-addr", freePort(t), "-admin-addr", "", "-cluster", r.url(), "-node-id", "b")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a daemon that starts is killed
+	defer cancel()
+	b := exec.CommandContext(ctx, daemonBin, "-addr", freePort(t), "-admin-addr", "", "-cluster", r.url(), "-node-id", "b")
 	out, err := b.CombinedOutput()
 	require.Error(t, err)
 	assert.Contains(t, string(out), `stored flush seq \"9000000000000000000\" outside`)
