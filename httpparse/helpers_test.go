@@ -9,12 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// localRequests is the package's own copy of the real client requests;
-// sharedRequests is the project-wide original, which may be absent.
-const (
-	localRequests  = "testdata/requests"
-	sharedRequests = "../../shared/testdata/requests"
-)
+// localRequests holds the real client requests (see its README.md for where
+// they came from); benchmarks/stages reads the same files.
+const localRequests = "testdata/requests"
 
 // realRequestNames lists the real client captures, by file name without
 // ".http"; the benchmark table uses the same names.

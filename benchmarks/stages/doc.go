@@ -10,7 +10,7 @@
 //
 // Every benchmark reports allocations, sets the bytes it consumes, checks its
 // result inside the loop and stores it in a package-level sink. Inputs are
-// the request bytes real clients sent (testdata/*.http, copied from
-// shared/testdata/requests so the benchmarks stand alone) plus what wrk's
-// wrk.format emits for the project's wrk scripts.
+// the request bytes real clients sent (httpparse/testdata/requests, the
+// repository's one copy of them) plus what wrk's wrk.format emits for the
+// project's wrk scripts (testdata/wrk.http).
 package stages

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/onemrc/onemrc/httpparse"
@@ -23,7 +22,7 @@ var (
 // header section, Content-Length body) from a buffer holding exactly it.
 func BenchmarkParse(b *testing.B) {
 	for _, tc := range requestCases {
-		in := readTestdata(b, tc.file)
+		in := readFixture(b, tc.path)
 		b.Run(tc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			b.ReportAllocs()
@@ -46,7 +45,7 @@ func BenchmarkParse(b *testing.B) {
 // and the *http.Request a net/http handler receives.
 func BenchmarkParseNetHTTP(b *testing.B) {
 	for _, tc := range requestCases {
-		in := readTestdata(b, tc.file)
+		in := readFixture(b, tc.path)
 		b.Run(tc.name, func(b *testing.B) {
 			src := bytes.NewReader(in)
 			br := bufio.NewReader(src)
@@ -77,7 +76,7 @@ func BenchmarkParseNetHTTP(b *testing.B) {
 func TestInputsParseAlike(t *testing.T) {
 	for _, tc := range requestCases {
 		t.Run(tc.name, func(t *testing.T) {
-			in := readTestdata(t, tc.file)
+			in := readFixture(t, tc.path)
 			var req httpparse.Request
 			n, err := httpparse.Parse(in, &req, httpparse.Limits{})
 			if err != nil || n != len(in) {
@@ -95,20 +94,5 @@ func TestInputsParseAlike(t *testing.T) {
 				t.Fatalf("net/http: %s %s %q %v", std.Method, std.URL.Path, body, err)
 			}
 		})
-	}
-}
-
-// TestTestdataMatchesShared keeps the copies in testdata/ byte for byte equal
-// to the shared captures they came from.
-func TestTestdataMatchesShared(t *testing.T) {
-	const shared = "../../../shared/testdata/requests/"
-	for _, name := range []string{"curl.http", "goclient.http"} {
-		want, err := os.ReadFile(shared + name)
-		if err != nil {
-			t.Skip("shared/testdata/requests is absent: ", err)
-		}
-		if got := readTestdata(t, name); !bytes.Equal(got, want) {
-			t.Errorf("testdata/%s differs from %s%s", name, shared, name)
-		}
 	}
 }

@@ -18,7 +18,7 @@ var respondSink []byte
 func cannedEventOK(tb testing.TB) []byte {
 	tb.Helper()
 	p := loop.NewPipeline(store.New(store.Options{}), loop.Config{})
-	in := readTestdata(tb, "curl.http")
+	in := readFixture(tb, curlRequest)
 	var c loop.Conn
 	if n, closeConn := p.Process(&c, in); n != len(in) || closeConn {
 		tb.Fatalf("Process = %d, %v", n, closeConn)

@@ -65,7 +65,7 @@ func BenchmarkRouteMap(b *testing.B) {
 // once outside the loop.
 func BenchmarkRouteServeMux(b *testing.B) {
 	mux := newBaselineMux(nil)
-	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(readTestdata(b, "curl.http"))))
+	req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(readFixture(b, curlRequest))))
 	if err != nil {
 		b.Fatal(err)
 	}

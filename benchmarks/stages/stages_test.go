@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -14,38 +13,46 @@ import (
 )
 
 // The inputs every stage shares. typicalBody is the body of every request in
-// testdata: the 1MRC event as clients send it.
+// requestCases: the 1MRC event as clients send it.
 const (
 	typicalBody   = `{"userId":"user_12345","value":345}`
 	typicalUserID = "user_12345"
 	typicalNanos  = 345_000_000_000 // 345 in the decoder's 1e-9 units
 )
 
-// requestCase is one real client request from testdata.
+// clientRequests holds the real client captures, byte for byte (see its
+// README.md); httpparse's tests read the same files, so there is one copy.
+const clientRequests = "../../httpparse/testdata/requests/"
+
+// curlRequest is the request most stages start from.
+const curlRequest = clientRequests + "curl.http"
+
+// requestCase is one captured request.
 type requestCase struct {
 	name string // benchmark sub-name
-	file string // under testdata/
+	path string // relative to this package
 }
 
 // requestCases is the table BenchmarkParse and BenchmarkParseNetHTTP share.
-//   - curl.http, goclient.http: byte for byte what curl 7.88.1 -d and Go's
-//     http.Post wrote on a loopback socket (copied from shared/testdata).
-//   - wrk.http: what wrk 4.1.0 wrote for the project's benchmarks/wrk scripts,
+//   - curl, goclient: byte for byte what curl 7.88.1 -d and Go's http.Post
+//     wrote on a loopback socket.
+//   - wrk: what wrk 4.1.0 wrote for the project's benchmarks/wrk scripts,
 //     wrk.format("POST", "/event", {["Content-Type"]="application/json"}, body),
 //     captured from a socket with the Host port rewritten to 8080. wrk.format
 //     adds Host and Content-Length itself and emits the fields in Lua table
 //     order, which is why Content-Type comes first.
 var requestCases = []requestCase{
-	{"curl", "curl.http"},
-	{"goclient", "goclient.http"},
-	{"wrk", "wrk.http"},
+	{"curl", curlRequest},
+	{"goclient", clientRequests + "goclient.http"},
+	{"wrk", "testdata/wrk.http"},
 }
 
-// readTestdata returns the bytes of testdata/name, failing the benchmark or
-// test when it is missing.
-func readTestdata(tb testing.TB, name string) []byte {
+// readFixture returns the bytes of the file at path, failing the benchmark
+// or test when it is missing: a missing input is a broken checkout, not a
+// reason to skip.
+func readFixture(tb testing.TB, path string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -57,7 +64,7 @@ func readTestdata(tb testing.TB, name string) []byte {
 // user_10000 .. user_1000(n-1), all of the same length as user_12345.
 func pipelined(tb testing.TB, n int) []byte {
 	tb.Helper()
-	one := readTestdata(tb, "curl.http")
+	one := readFixture(tb, curlRequest)
 	if !bytes.Contains(one, []byte(typicalUserID)) {
 		tb.Fatal("curl.http does not carry " + typicalUserID)
 	}

@@ -29,7 +29,7 @@ var wholeCases = []struct {
 // wholeInput returns the bytes of n requests (the curl request itself for 1).
 func wholeInput(tb testing.TB, n int) []byte {
 	if n == 1 {
-		return readTestdata(tb, "curl.http")
+		return readFixture(tb, curlRequest)
 	}
 	return pipelined(tb, n)
 }
