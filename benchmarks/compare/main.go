@@ -4,7 +4,10 @@
 //
 //	go run ./benchmarks/compare [-rounds 3] [-duration 10s]
 //	    [-modes c1000,c100,pipe16] [-peers onemrc,nethttp,fasthttp,nginx]
-//	    [-out benchmarks/results]
+//	    [-out DIR]
+//
+// The results go to a new temporary folder unless -out names one;
+// `-out benchmarks/results` rewrites the committed figures.
 //
 // Each cell starts one server pinned to one CPU and wrk (one thread) pinned to
 // another; rounds interleave the peers (A B C D A B C D ...) so slow drift of
@@ -51,7 +54,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "wrk run length per cell (whole seconds)")
 	flag.StringVar(&o.modes, "modes", "c1000,c100,pipe16", "comma-separated load modes")
 	flag.StringVar(&o.peers, "peers", "onemrc,nethttp,fasthttp,nginx", "comma-separated peers, in round order")
-	flag.StringVar(&o.out, "out", "benchmarks/results", "folder for results.md, results.json, results.svg")
+	flag.StringVar(&o.out, "out", "", "folder for results.md, results.json, results.svg (default: a new temporary folder; benchmarks/results rewrites the committed ones)")
 	flag.IntVar(&o.serverCPU, "server-cpu", 0, "CPU the server is pinned to")
 	flag.IntVar(&o.clientCPU, "client-cpu", 1, "CPU wrk is pinned to")
 	flag.StringVar(&o.onemrcd, "onemrcd", "", "use this onemrcd binary instead of building ./server")
@@ -130,11 +133,8 @@ func run(o options) error {
 		}
 	}
 
-	outDir := o.out
-	if !filepath.IsAbs(outDir) {
-		outDir = filepath.Join(env.root, outDir)
-	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
+	outDir, err := outputDir(o.out)
+	if err != nil {
 		return err
 	}
 	res := results{
@@ -171,6 +171,16 @@ func run(o options) error {
 	writeTargets(os.Stdout, res.Targets)
 	fmt.Printf("\nwrote %s/results.{md,json,svg}\n", outDir)
 	return nil
+}
+
+// outputDir makes the folder the results go to: out (relative to the working
+// directory), or a new temporary folder when out is empty, so that a run never
+// overwrites the committed benchmarks/results unless asked to.
+func outputDir(out string) (string, error) {
+	if out == "" {
+		return os.MkdirTemp("", "onemrc-compare-results-")
+	}
+	return out, os.MkdirAll(out, 0o755)
 }
 
 // writeOutputs recomputes the summary and writes the three result files.
@@ -256,9 +266,6 @@ func repoRoot() (string, error) {
 func commandLine(o options) string {
 	s := fmt.Sprintf("go run ./benchmarks/compare -rounds %d -duration %s -modes %s -peers %s",
 		o.rounds, o.duration.Round(time.Second), o.modes, o.peers)
-	if o.out != "benchmarks/results" {
-		s += " -out " + o.out
-	}
 	if o.onemrcd != "" {
 		s += " -onemrcd " + o.onemrcd
 	}
@@ -306,13 +313,9 @@ func rerender(o options) error {
 	if err != nil {
 		return err
 	}
-	outDir := o.out
-	if !filepath.IsAbs(outDir) {
-		root, err := repoRoot()
-		if err != nil {
-			return err
-		}
-		outDir = filepath.Join(root, outDir)
+	outDir, err := outputDir(o.out)
+	if err != nil {
+		return err
 	}
 	if err := writeOutputs(outDir, &res, res.Modes, peers); err != nil {
 		return err

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -65,4 +67,17 @@ func TestClientBound(t *testing.T) {
 	}
 	assert.Equal(t, []string{"c100 onemrc", "c100 nginx"}, clientBound(rows))
 	assert.Empty(t, clientBound(rows[1:2]))
+}
+
+func TestOutputDirIsATempFolderUnlessNamed(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	dir, err := outputDir("")
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(dir, os.Getenv("TMPDIR")), "default %s is under TMPDIR", dir)
+
+	named := filepath.Join(t.TempDir(), "a", "b")
+	dir, err = outputDir(named)
+	require.NoError(t, err)
+	assert.Equal(t, named, dir)
+	assert.DirExists(t, named)
 }
