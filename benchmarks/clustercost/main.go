@@ -13,9 +13,12 @@
 //     Redis and alone, in alternating rounds: the daemons' CPU per request, and every
 //     node's cluster /stats checked exact.
 //
-//     go run ./benchmarks/clustercost [-rounds 3] [-n 300000] [-out benchmarks/results/cluster-cost.md]
+//     go run ./benchmarks/clustercost [-rounds 3] [-n 300000] [-out FILE]
 //     go run ./benchmarks/clustercost -scenario resync [-resync-users 10000000]
 //     go run ./benchmarks/clustercost -scenario nodes3 [-rounds 3] [-n 300000]
+//
+// Every scenario prints its report; cost also writes its Markdown table to -out when
+// given one (-out benchmarks/results/cluster-cost.md rewrites the committed table).
 //
 // It needs redis-server (apt-get install redis-server) and starts its own on a free
 // loopback port, without persistence.
@@ -60,7 +63,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.N, "n", 300_000, "cost: events per run; nodes3: events per node")
 	fs.IntVar(&o.Conns, "c", 1000, "connections (nodes3: split over its three clients)")
 	fs.IntVar(&o.Users, "users", 75_000, "cost, nodes3: distinct users")
-	fs.StringVar(&o.Out, "out", "benchmarks/results/cluster-cost.md", "cost: Markdown report (empty: none)")
+	fs.StringVar(&o.Out, "out", "", "cost: also write the Markdown report to this file (default: print only; benchmarks/results/cluster-cost.md rewrites the committed one)")
 	fs.IntVar(&o.ResyncUsers, "resync-users", 10_000_000, "resync: distinct users loaded into the node (one event each)")
 	fs.DurationVar(&o.ResyncTimeout, "resync-timeout", 120*time.Second, "resync: bound on each wait for Redis to hold every user")
 	fs.DurationVar(&o.PingEvery, "ping-every", 10*time.Millisecond, "resync: interval of the PING prober")
