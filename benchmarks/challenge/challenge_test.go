@@ -24,13 +24,14 @@ import (
 func TestParseFlags(t *testing.T) {
 	o, err := parseFlags(nil)
 	require.NoError(t, err)
-	assert.Equal(t, options{N: 1_000_000, Conns: 1_000, Users: 75_000, Pipeline: 1, Timeout: 5 * time.Minute}, o)
+	assert.Equal(t, options{N: 1_000_000, Conns: 1_000, Users: 75_000, Pipeline: 1, Timeout: 5 * time.Minute,
+		LogDir: filepath.Join(os.TempDir(), "onemrc-logs")}, o)
 
 	o, err = parseFlags([]string{"-n", "5", "-c", "2", "-users", "3", "-pipeline", "16", "-half", "-rps", "100",
-		"-addr", "127.0.0.1:8080", "-pid", "42", "-json", "x.json", "-timeout", "1m"})
+		"-addr", "127.0.0.1:8080", "-pid", "42", "-json", "x.json", "-timeout", "1m", "-log-dir", "l"})
 	require.NoError(t, err)
 	assert.Equal(t, options{N: 5, Conns: 2, Users: 3, Pipeline: 16, Half: true, RPS: 100,
-		Addr: "127.0.0.1:8080", PID: 42, JSON: "x.json", Timeout: time.Minute}, o)
+		Addr: "127.0.0.1:8080", PID: 42, JSON: "x.json", Timeout: time.Minute, LogDir: "l"}, o)
 
 	bad := [][]string{
 		{"-n", "-1"}, {"-c", "0"}, {"-users", "0"}, {"-rps", "-1"}, {"-pipeline", "0"},
@@ -143,7 +144,7 @@ func TestRunAgainstAFakeDaemon(t *testing.T) {
 			addr := startFake(t, tt.fake)
 			dir := t.TempDir()
 			base := options{N: 3_000, Conns: 20, Users: 700, Pipeline: tt.pipeline, Half: tt.half,
-				Addr: addr, Timeout: 20 * time.Second, logDir: dir}
+				Addr: addr, Timeout: 20 * time.Second, LogDir: dir}
 			if tt.prefill > 0 {
 				pre := base
 				pre.N = tt.prefill
@@ -183,7 +184,7 @@ func TestRunAgainstAFakeDaemon(t *testing.T) {
 
 			logText, err := os.ReadFile(rep.LogFile)
 			require.NoError(t, err)
-			assert.True(t, strings.HasPrefix(rep.LogFile, filepath.Join(dir, "logs", "challenge-")))
+			assert.True(t, strings.HasPrefix(rep.LogFile, filepath.Join(dir, "challenge-")))
 			assert.Contains(t, string(logText), "-n 3000 -c 20 -users 700")
 			assert.Contains(t, string(logText), rep.verdict())
 		})
@@ -196,7 +197,7 @@ func TestRunFailsWhenNothingListens(t *testing.T) {
 	var out bytes.Buffer
 	start := time.Now()
 	rep := run(context.Background(), options{N: 100, Conns: 2, Users: 10, Pipeline: 1, Addr: addr,
-		Timeout: 10 * time.Second, logDir: t.TempDir()}, &out)
+		Timeout: 10 * time.Second, LogDir: t.TempDir()}, &out)
 	assert.False(t, rep.Pass)
 	assert.Contains(t, out.String(), "FAIL: baseline")
 	assert.Less(t, time.Since(start), 10*time.Second)
@@ -219,7 +220,7 @@ func TestRunStopsAtTheTimeout(t *testing.T) {
 	var out bytes.Buffer
 	start := time.Now()
 	rep := run(context.Background(), options{N: 1_000, Conns: 4, Users: 10, Pipeline: 1,
-		Addr: strings.TrimPrefix(srv.URL, "http://"), Timeout: 500 * time.Millisecond, logDir: t.TempDir()}, &out)
+		Addr: strings.TrimPrefix(srv.URL, "http://"), Timeout: 500 * time.Millisecond, LogDir: t.TempDir()}, &out)
 	assert.Less(t, time.Since(start), 5*time.Second)
 	assert.False(t, rep.Pass)
 	assert.Contains(t, out.String(), "run exceeded -timeout 500ms")

@@ -2,8 +2,9 @@
 // it builds and starts the daemon (or targets one given with -addr), sends
 // n POST /event requests over keep-alive connections, and checks that
 // /stats gained exactly what was sent. It prints a result table and PASS or
-// FAIL, keeps a log under logs/ at the module root, and exits non-zero on
-// any error or mismatch.
+// FAIL, keeps a log per run (and the daemon's output) in -log-dir, a folder
+// under the system's temp directory unless told otherwise, and exits non-zero
+// on any error or mismatch.
 //
 //	go run ./benchmarks/challenge                    # the standard 1MRC run
 //	go run ./benchmarks/challenge -pipeline 16 -half
@@ -39,8 +40,7 @@ type options struct {
 	CPUProfile  string
 	DaemonArgs  []string
 	Probe       time.Duration
-
-	logDir string // tests: where logs/ goes instead of the module root
+	LogDir      string
 }
 
 func parseFlags(args []string) (options, error) {
@@ -60,6 +60,7 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback -addr")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the client's CPU profile of the load phase to this file")
 	fs.DurationVar(&o.Probe, "probe", 0, "also ask GET /health serially on one more connection at this interval during the load, and report its worst answer times (0: off)")
+	fs.StringVar(&o.LogDir, "log-dir", defaultLogDir(), "folder for the run's log and the daemon's output")
 	var daemonArgs string
 	fs.StringVar(&daemonArgs, "daemon-args", "", "extra flags for the daemon it starts, space-separated (e.g. \"-cluster redis://127.0.0.1:6379/0\")")
 	if err := fs.Parse(args); err != nil {

@@ -230,12 +230,15 @@ func (r *report) writeJSON(path string) error {
 	return os.WriteFile(path, append(data, '\n'), 0o644)
 }
 
-// logPaths returns the run's log file and the daemon's output file under
-// dir/logs, named after the start time.
+// defaultLogDir is where runs keep their logs unless -log-dir says otherwise:
+// one folder under the system's temp directory, outside the repository.
+func defaultLogDir() string { return filepath.Join(os.TempDir(), "onemrc-logs") }
+
+// logPaths returns the run's log file and the daemon's output file in dir,
+// named after the start time.
 func logPaths(dir string, started time.Time) (runLog, daemonLog string) {
 	stamp := started.Format("20060102-150405")
-	logs := filepath.Join(dir, "logs")
-	return filepath.Join(logs, "challenge-"+stamp+".log"), filepath.Join(logs, "challenge-"+stamp+".daemon.log")
+	return filepath.Join(dir, "challenge-"+stamp+".log"), filepath.Join(dir, "challenge-"+stamp+".daemon.log")
 }
 
 // writeLog stores the header, the table and the verdict of the run.

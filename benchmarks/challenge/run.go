@@ -22,14 +22,7 @@ func run(ctx context.Context, o options, out io.Writer) *report {
 	defer cancel()
 
 	root, rootErr := onemrcd.ModuleRoot(ctx)
-	logDir := root
-	switch {
-	case o.logDir != "":
-		logDir = o.logDir
-	case rootErr != nil:
-		logDir = "." // -addr runs may start outside the module
-	}
-	runLog, daemonLog := logPaths(logDir, rep.Started)
+	runLog, daemonLog := logPaths(o.LogDir, rep.Started)
 	fmt.Fprint(out, rep.header())
 
 	if err := rep.execute(ctx, o, root, rootErr, daemonLog, out); err != nil {

@@ -1,13 +1,14 @@
 // Command profile captures a CPU profile of onemrcd under the 1MRC load and prints its
 // top functions: the first step of any "where does the time go" question.
 //
-//	go run ./benchmarks/profile [-seconds 10] [-pipeline 1] [-c 1000] [-loops 0] [-top 25]
+//	go run ./benchmarks/profile [-seconds 10] [-pipeline 1] [-c 1000] [-loops 0] [-top 25] [-out DIR]
 //
 // It builds the daemon, starts it on free loopback ports with its admin listener on,
 // drives it with the challenge's load generator, fetches /debug/pprof/profile for the
 // given seconds while the load runs, stops everything and runs `go tool pprof -top`. The
-// profile and the binary are kept under logs/ so `go tool pprof -http=:0 BIN PROFILE`
-// can open them afterwards.
+// profile, the binary and the daemon's output are kept in -out (a folder under the
+// system's temp directory by default) so `go tool pprof -http=:0 BIN PROFILE` can open
+// them afterwards.
 package main
 
 import (
@@ -20,7 +21,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/onemrc/onemrc/benchmarks/internal/loadgen"
@@ -33,20 +33,20 @@ func main() {
 	conns := flag.Int("c", 1000, "keep-alive connections")
 	loops := flag.Int("loops", 0, "daemon event loops (0: the daemon's default)")
 	top := flag.Int("top", 25, "functions to print")
+	out := flag.String("out", filepath.Join(os.TempDir(), "onemrc-logs"), "folder for the profile, the binary and the daemon's output")
 	flag.Parse()
-	if err := run(*seconds, *pipeline, *conns, *loops, *top); err != nil {
+	if err := run(*out, *seconds, *pipeline, *conns, *loops, *top); err != nil {
 		fmt.Fprintln(os.Stderr, "profile:", err)
 		os.Exit(1)
 	}
 }
 
-func run(seconds, pipeline, conns, loops, top int) error {
+func run(dir string, seconds, pipeline, conns, loops, top int) error {
 	ctx := context.Background()
 	root, err := onemrcd.ModuleRoot(ctx)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(root, "logs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -61,29 +61,24 @@ func run(seconds, pipeline, conns, loops, top int) error {
 		return err
 	}
 	prof := bin + ".cpu.pprof"
-	addr, err := onemrcd.FreeLoopbackAddr()
-	if err != nil {
-		return err
-	}
 	admin, err := onemrcd.FreeLoopbackAddr()
 	if err != nil {
 		return err
 	}
-	args := []string{"-addr", addr, "-admin-addr", admin}
+	args := []string{"-admin-addr", admin}
 	if loops > 0 {
 		args = append(args, "-loops", strconv.Itoa(loops))
 	}
-	daemon := exec.Command(bin, args...)
-	if err := daemon.Start(); err != nil {
+	daemon, err := onemrcd.Start(ctx, bin, args, bin+".log")
+	if err != nil {
 		return err
 	}
 	defer func() {
-		_ = daemon.Process.Signal(syscall.SIGTERM)
-		_ = daemon.Wait()
+		if err := daemon.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+		}
 	}()
-	if err := waitHealthy(addr); err != nil {
-		return err
-	}
+	addr := daemon.Addr
 
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(seconds+30)*time.Second)
 	defer cancel()
@@ -95,7 +90,7 @@ func run(seconds, pipeline, conns, loops, top int) error {
 	time.Sleep(time.Second) // connections open, loops warm
 	before := progress.Done()
 	start := time.Now()
-	fmt.Printf("profiling onemrcd (pid %d) for %d s under %d connections, pipeline %d ...\n", daemon.Process.Pid, seconds, conns, pipeline)
+	fmt.Printf("profiling onemrcd (pid %d) for %d s under %d connections, pipeline %d ...\n", daemon.PID(), seconds, conns, pipeline)
 	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", admin, seconds))
 	if err != nil {
 		return err
@@ -120,18 +115,4 @@ func run(seconds, pipeline, conns, loops, top int) error {
 	fmt.Print(string(out))
 	fmt.Printf("\nprofile: %s\nbinary:  %s\nexplore: go tool pprof -http=127.0.0.1:0 %s %s\n", prof, bin, bin, prof)
 	return err
-}
-
-func waitHealthy(addr string) error {
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get("http://" + addr + "/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("onemrcd on %s did not become healthy", addr)
 }
