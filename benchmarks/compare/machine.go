@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
 
 // machine describes where a run happened, for the report.
@@ -33,7 +35,7 @@ func describeMachine(env *environment) machine {
 		Kernel:     firstLine(commandOutput("uname", "-r")),
 		GoVersion:  firstLine(commandOutput("go", "env", "GOVERSION")),
 		Wrk:        wrkVersion(commandOutput(env.wrk, "-v")),
-		ClkTck:     env.clkTck,
+		ClkTck:     uint64(time.Second / procstat.Tick),
 		Date:       time.Now().UTC().Format(time.RFC3339),
 		LoadBefore: loadAverage(),
 	}

@@ -11,7 +11,7 @@
 //
 // Each cell starts one server pinned to one CPU and wrk (one thread) pinned to
 // another; rounds interleave the peers (A B C D A B C D ...) so slow drift of
-// the machine spreads over all of them. Needs wrk, nginx, taskset and getconf
+// the machine spreads over all of them. Needs wrk, nginx and taskset
 // (apt-get install -y wrk nginx-light). See README.part.md.
 package main
 
@@ -105,9 +105,6 @@ func run(o options) error {
 		return err
 	}
 	if env.root, err = repoRoot(); err != nil {
-		return err
-	}
-	if env.clkTck, err = clockTicksPerSecond(); err != nil {
 		return err
 	}
 	if _, err := raiseOpenFiles(openFilesWanted); err != nil {
@@ -213,7 +210,7 @@ func progressLine(c cell, rounds int) string {
 		float64(c.PeakRSSKiB)/1024, c.Errors, c.Check)
 }
 
-// findTools locates wrk, taskset, getconf and (when asked for) nginx.
+// findTools locates wrk, taskset, nice and (when asked for) nginx.
 func findTools(env *environment, peers []peer) error {
 	var missing missingToolsError
 	look := func(name string, extra ...string) string {
@@ -231,7 +228,6 @@ func findTools(env *environment, peers []peer) error {
 	env.wrk = look("wrk")
 	look("taskset")
 	look("nice")
-	look("getconf")
 	for _, p := range peers {
 		if p.Name == "nginx" {
 			env.nginx = look("nginx", "/usr/sbin/nginx")

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
 
 // environment is what every cell needs: paths, tools and settings.
@@ -23,7 +25,6 @@ type environment struct {
 	workDir   string // per-cell folders and logs
 	wrk       string
 	nginx     string
-	clkTck    uint64
 	serverCPU int
 	clientCPU int
 	nice      int // nice level of the server and wrk; 0 leaves it
@@ -87,16 +88,16 @@ func pinned(cpu, nice int, argv ...string) []string {
 	return append(out, argv...)
 }
 
-// settleCPU polls the process's CPU ticks until they stay the same for one
+// settleCPU polls the process's CPU time until it stays the same for one
 // poll, and returns the last reading.
-func settleCPU(pid int) (uint64, error) {
-	prev, err := processCPUTicks(pid)
+func settleCPU(pid int) (time.Duration, error) {
+	prev, err := procstat.CPU(pid)
 	if err != nil {
 		return 0, err
 	}
 	for deadline := time.Now().Add(settleLimit); time.Now().Before(deadline); {
 		time.Sleep(settlePoll)
-		cur, err := processCPUTicks(pid)
+		cur, err := procstat.CPU(pid)
 		if err != nil {
 			return 0, err
 		}
@@ -181,11 +182,11 @@ func measure(env *environment, p peer, m mode, c *cell) error {
 	pid := srv.Process.Pid
 
 	windowStart := time.Now()
-	coreBefore, err := readCoreTimes(env.serverCPU)
+	coreBefore, err := procstat.ReadCore(env.serverCPU)
 	if err != nil {
 		return err
 	}
-	before, err := processCPUTicks(pid)
+	before, err := procstat.CPU(pid)
 	if err != nil {
 		return err
 	}
@@ -197,14 +198,16 @@ func measure(env *environment, p peer, m mode, c *cell) error {
 	if err != nil {
 		return fmt.Errorf("%s died during the run: %w", p.Name, err)
 	}
-	coreAfter, err := readCoreTimes(env.serverCPU)
+	coreAfter, err := procstat.ReadCore(env.serverCPU)
 	if err != nil {
 		return err
 	}
 	window := time.Since(windowStart)
-	if c.PeakRSSKiB, err = processPeakRSSKiB(pid); err != nil {
+	sample, err := procstat.Read(pid)
+	if err != nil {
 		return err
 	}
+	c.PeakRSSKiB = uint64(sample.PeakRSS >> 10)
 
 	c.Requests = rep.Requests
 	c.DurationUS = rep.DurationUS
@@ -212,8 +215,9 @@ func measure(env *environment, p peer, m mode, c *cell) error {
 	c.WrkErrors = rep.Errors
 	c.Errors = rep.Errors.total()
 	c.LatencyUS = rep.LatencyUS
-	c.CPUTicks = after - before
-	c.CPUSeconds = float64(c.CPUTicks) / float64(env.clkTck)
+	cpu := after - before
+	c.CPUTicks = uint64(cpu / procstat.Tick)
+	c.CPUSeconds = cpu.Seconds()
 	if rep.Requests > 0 {
 		c.CPUMicrosPerReq = c.CPUSeconds * 1e6 / float64(rep.Requests)
 	}
@@ -222,8 +226,8 @@ func measure(env *environment, p peer, m mode, c *cell) error {
 		c.ClientCPUShare = clientCPU.Seconds() / (float64(rep.DurationUS) / 1e6)
 		// The window is longer than wrk's run (its start-up, the drain
 		// pause), and so the share of others is taken over the window.
-		others := float64(coreAfter.Busy-coreBefore.Busy) - float64(c.CPUTicks)
-		c.OtherLoadShare = max(0, others) / float64(env.clkTck) / window.Seconds()
+		others := coreAfter.Busy - coreBefore.Busy - cpu
+		c.OtherLoadShare = max(0, others.Seconds()) / window.Seconds()
 	}
 
 	if p.HasStats {

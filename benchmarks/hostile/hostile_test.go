@@ -19,81 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// statusText is a trimmed /proc/PID/status as Linux 6.x writes it.
-const statusText = `Name:	onemrcd
-Umask:	0022
-State:	S (sleeping)
-VmPeak:	 1247192 kB
-VmSize:	 1247192 kB
-VmHWM:	   18852 kB
-VmRSS:	   12044 kB
-RssAnon:	    4608 kB
-Threads:	7
-`
-
-func TestParseStatus(t *testing.T) {
-	tests := []struct {
-		name    string
-		text    string
-		want    memory
-		wantErr bool
-	}{
-		{name: "real", text: statusText, want: memory{RSS: 12044 << 10, HWM: 18852 << 10, Anon: 4608 << 10}},
-		{name: "no RssAnon (Linux < 4.5)", text: "VmHWM:\t3 kB\nVmRSS:\t2 kB\n", want: memory{RSS: 2 << 10, HWM: 3 << 10}},
-		{name: "bad RssAnon", text: "VmHWM:\t3 kB\nVmRSS:\t2 kB\nRssAnon:\t1 MB\n", wantErr: true},
-		{name: "zero", text: "VmHWM:\t0 kB\nVmRSS:\t0 kB\n", want: memory{}},
-		{name: "no VmRSS", text: "VmHWM:\t1 kB\n", wantErr: true},
-		{name: "no VmHWM", text: "VmRSS:\t1 kB\n", wantErr: true},
-		{name: "empty", text: "", wantErr: true},
-		{name: "other unit", text: "VmHWM:\t1 MB\nVmRSS:\t1 kB\n", wantErr: true},
-		{name: "no unit", text: "VmHWM:\t1\nVmRSS:\t1 kB\n", wantErr: true},
-		{name: "not a number", text: "VmHWM:\tx kB\nVmRSS:\t1 kB\n", wantErr: true},
-		{name: "negative", text: "VmHWM:\t-1 kB\nVmRSS:\t1 kB\n", wantErr: true},
-		// A name that only starts like a wanted one is another field.
-		{name: "prefix only", text: "VmRSSx:\t5 kB\nVmHWM:\t1 kB\nVmRSS:\t2 kB\n", want: memory{RSS: 2 << 10, HWM: 1 << 10}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseStatus(strings.NewReader(tt.text))
-			if tt.wantErr {
-				require.Error(t, err)
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
-		})
-	}
-}
-
-func TestReadMemorySelf(t *testing.T) {
-	m, err := readMemory(os.Getpid())
-	require.NoError(t, err)
-	assert.Positive(t, m.RSS)
-	assert.GreaterOrEqual(t, m.HWM, m.RSS)
-}
-
-func TestCountSockets(t *testing.T) {
-	dir := t.TempDir()
-	links := map[string]string{
-		"0": "/dev/null",
-		"1": "pipe:[1234]",
-		"3": "socket:[98765]",
-		"4": "anon_inode:[eventpoll]",
-		"5": "socket:[98766]",
-		"6": "/tmp/socket:[1]", // a file named like a socket is not one
-		"7": "socket:[98767]",
-	}
-	for name, target := range links {
-		require.NoError(t, os.Symlink(target, filepath.Join(dir, name)))
-	}
-	n, err := countSockets(dir)
-	require.NoError(t, err)
-	assert.Equal(t, 3, n)
-
-	_, err = countSockets(filepath.Join(dir, "missing"))
-	assert.Error(t, err)
-}
-
 func TestParseGCLine(t *testing.T) {
 	line := "gc 9 @127.351s 0%: 0.073+111+0.005 ms clock, 0.14+0/2.2/0+0.011 ms cpu, 425->425->423 MB, 603 MB goal, 0 MB stacks, 0 MB globals, 2 P"
 	g, ok := parseGCLine(line)
@@ -211,82 +136,16 @@ func TestProbeLine(t *testing.T) {
 	}
 }
 
-func TestParsePPID(t *testing.T) {
-	// Fields after comm: state ppid pgrp session tty tpgid flags minflt ...
-	const tail = " S 77 42 42 0 -1 4194560 1200 0 3 0 1234 567 8 9 20 0 3 0 100 1000000 500"
-	for name, stat := range map[string]string{
-		"plain comm":                 "42 (onemrcd)" + tail,
-		"comm with spaces":           "42 (nginx: worker process)" + tail,
-		"comm with parentheses":      "42 (a) b (c) 9 9)" + tail,
-		"comm that is a parenthesis": "42 ())" + tail,
-		"trailing newline":           "42 (nginx)" + tail + "\n",
-	} {
-		t.Run(name, func(t *testing.T) {
-			got, err := parsePPID([]byte(stat))
-			require.NoError(t, err)
-			assert.Equal(t, 77, got)
-		})
-	}
-	for name, stat := range map[string]string{
-		"no comm":       "42 onemrcd S 1 2 3",
-		"no ppid":       "42 (x) S",
-		"ppid not int":  "42 (x) S y 42 42",
-		"negative ppid": "42 (x) S -1 42 42",
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := parsePPID([]byte(stat))
-			assert.ErrorIs(t, err, errStatFormat)
-		})
-	}
-}
-
 func TestReadSumsOverProcesses(t *testing.T) {
-	b, err := os.ReadFile("/proc/self/stat")
-	require.NoError(t, err)
-	ppid, err := parsePPID(b)
-	require.NoError(t, err)
-	assert.Equal(t, os.Getppid(), ppid)
-
 	one := read([]int{os.Getpid()})
 	require.NoError(t, one.Err)
 	two := read([]int{os.Getpid(), os.Getpid()})
 	require.NoError(t, two.Err)
 	// Summed over the list: twice this process is about twice its memory and sockets.
-	assert.InDelta(t, 2*one.Mem.RSS, two.Mem.RSS, float64(one.Mem.RSS)/2)
+	assert.InDelta(t, 2*one.RSS, two.RSS, float64(one.RSS)/2)
 	assert.Equal(t, 2*one.Sockets, two.Sockets)
 	assert.GreaterOrEqual(t, two.CPU, 2*one.CPU)
 	assert.Error(t, read([]int{os.Getpid(), 1 << 30}).Err)
-}
-
-func TestChildPIDs(t *testing.T) {
-	dir := t.TempDir()
-	procs := map[string]string{
-		"100":  "100 (nginx) S 1 100 100 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 1 1 1",
-		"101":  "101 (nginx) S 100 100 100 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 1 1 1",
-		"102":  "102 (nginx) S 100 100 100 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 1 1 1",
-		"103":  "103 (other) S 1 103 103 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 1 1 1",
-		"104":  "garbage",
-		"self": "100 (nginx) S 100 100 100 0 -1 0 0 0 0 0 5 5 0 0 20 0 1 0 1 1 1", // not a PID
-	}
-	for name, stat := range procs {
-		require.NoError(t, os.Mkdir(filepath.Join(dir, name), 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name, "stat"), []byte(stat), 0o644))
-	}
-	require.NoError(t, os.Mkdir(filepath.Join(dir, "105"), 0o755)) // exited: no stat
-	kids, err := childPIDs(dir, 100)
-	require.NoError(t, err)
-	assert.ElementsMatch(t, []int{101, 102}, kids)
-}
-
-func TestParseSockstatTCPMem(t *testing.T) {
-	text := "sockets: used 12\nTCP: inuse 4002 orphan 0 tw 616 alloc 4002 mem 350435\nUDP: inuse 0 mem 7\n"
-	got, err := parseSockstatTCPMem([]byte(text))
-	require.NoError(t, err)
-	assert.Equal(t, int64(350435), got)
-	for _, bad := range []string{"", "UDP: inuse 0 mem 7\n", "TCP: inuse 1 orphan 0\n", "TCP: inuse 1 mem x\n"} {
-		_, err := parseSockstatTCPMem([]byte(bad))
-		assert.ErrorIs(t, err, errStatFormat, bad)
-	}
 }
 
 func TestTrickleHeaderRequestIsValidAndExact(t *testing.T) {

@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
+	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
 
 // attacks are the hostile-client scenarios, in the order "all" runs them.
@@ -121,7 +122,7 @@ func parseFlags(args []string) (options, error) {
 	}
 	o.Guards.MaxRSS = *maxRSS << 20
 	if o.Guards.MaxTCPMem < 0 {
-		o.Guards.MaxTCPMem = tcpMemPressure()
+		o.Guards.MaxTCPMem, _ = procstat.TCPMemPressure() // 0 (no bound) if unknown
 	}
 	if o.NginxProcs == 0 {
 		o.NginxProcs = o.Loops

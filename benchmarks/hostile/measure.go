@@ -15,32 +15,27 @@ const sampleEvery = 100 * time.Millisecond
 
 // reading is one look at a server: the sum over its processes.
 type reading struct {
-	Mem     memory
+	procstat.Sample
 	Sockets int
-	CPU     time.Duration // utime + stime
 	Err     error
 }
 
 func read(pids []int) reading {
 	var sum reading
 	for _, pid := range pids {
-		m, err := readMemory(pid)
+		s, err := procstat.Read(pid)
 		if err != nil {
 			return reading{Err: err}
 		}
-		n, err := countSockets(fmt.Sprintf("/proc/%d/fd", pid))
+		n, err := procstat.Sockets(pid)
 		if err != nil {
 			return reading{Err: err}
 		}
-		ps, err := procstat.Read(pid)
-		if err != nil {
-			return reading{Err: err}
-		}
-		sum.Mem.RSS += m.RSS
-		sum.Mem.HWM += m.HWM
-		sum.Mem.Anon += m.Anon
+		sum.CPU += s.CPU
+		sum.RSS += s.RSS
+		sum.PeakRSS += s.PeakRSS
+		sum.Anon += s.Anon
 		sum.Sockets += n
-		sum.CPU += ps.CPU
 	}
 	return sum
 }
@@ -72,7 +67,7 @@ func startSampler(pids []int, g guards, cancel func()) *sampler {
 		t := time.NewTicker(sampleEvery)
 		defer t.Stop()
 		for {
-			tcp, _ := readTCPMemPages()
+			tcp, _ := procstat.TCPMemPages()
 			s.add(read(pids), tcp)
 			select {
 			case <-s.stop:
@@ -99,12 +94,12 @@ func (s *sampler) add(r reading, tcpMem int64) {
 		return
 	}
 	s.nReads++
-	s.peakRSS = max(s.peakRSS, r.Mem.RSS)
-	s.peakHWM = max(s.peakHWM, r.Mem.HWM)
-	s.peakAnon = max(s.peakAnon, r.Mem.Anon)
+	s.peakRSS = max(s.peakRSS, r.RSS)
+	s.peakHWM = max(s.peakHWM, r.PeakRSS)
+	s.peakAnon = max(s.peakAnon, r.Anon)
 	s.peakSockets = max(s.peakSockets, r.Sockets)
-	if s.maxRSS > 0 && r.Mem.RSS > s.maxRSS && s.tripped == "" {
-		s.tripped = fmt.Sprintf("VmRSS reached %s MiB, past -max-rss %s MiB", mib(r.Mem.RSS), mib(s.maxRSS))
+	if s.maxRSS > 0 && r.RSS > s.maxRSS && s.tripped == "" {
+		s.tripped = fmt.Sprintf("VmRSS reached %s MiB, past -max-rss %s MiB", mib(r.RSS), mib(s.maxRSS))
 		s.cancel()
 	}
 }
@@ -230,7 +225,7 @@ func measure(ctx context.Context, t target, sc scenario, afterPause time.Duratio
 	r.Before = read(t.PIDs)
 	r.HWMReset = true
 	for _, pid := range t.PIDs {
-		r.HWMReset = r.HWMReset && resetHWM(pid) == nil
+		r.HWMReset = r.HWMReset && procstat.ResetPeak(pid) == nil
 	}
 	actx, cancel := context.WithTimeout(ctx, scenarioLimit)
 	smp := startSampler(t.PIDs, g, cancel)
@@ -264,7 +259,7 @@ func measure(ctx context.Context, t target, sc scenario, afterPause time.Duratio
 	r.After = read(t.PIDs)
 	r.PeakRSS, r.PeakHWM, r.PeakAnon, r.PeakSockets = smp.peakRSS, smp.peakHWM, smp.peakAnon, smp.peakSockets
 	r.PeakTCPMem, r.Tripped = smp.peakTCPMem, smp.tripped
-	r.PeakHWM = max(r.PeakHWM, r.After.Mem.HWM)
+	r.PeakHWM = max(r.PeakHWM, r.After.PeakRSS)
 	r.DaemonAlive = t.Alive()
 
 	if !r.DaemonAlive {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
+	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
 
 // nginxServer is an nginx master and its workers this program started, answering
@@ -107,7 +108,7 @@ func startNginx(bin string, workers int) (*nginxServer, error) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if r := probeOnce(addr, time.Second); r.err == nil && r.status == 200 {
-			if n.workers, err = childPIDs("/proc", cmd.Process.Pid); err == nil && len(n.workers) == workers {
+			if n.workers, err = procstat.Children(cmd.Process.Pid); err == nil && len(n.workers) == workers {
 				slices.Sort(n.workers)
 				return n, nil
 			}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -89,7 +90,7 @@ func scenarioMarkdown(rs []result, servers []string, command string) string {
 		b.WriteString("\n")
 	}
 	row("VmRSS MiB before / peak sampled / after", func(r result) string {
-		return mib(r.Before.Mem.RSS) + " / " + mib(r.PeakRSS) + " / " + mib(r.After.Mem.RSS)
+		return mib(r.Before.RSS) + " / " + mib(r.PeakRSS) + " / " + mib(r.After.RSS)
 	})
 	row("VmHWM MiB (peak of the attack)", func(r result) string {
 		if !r.HWMReset {
@@ -98,7 +99,7 @@ func scenarioMarkdown(rs []result, servers []string, command string) string {
 		return mib(r.PeakHWM)
 	})
 	row("RssAnon MiB before / peak sampled / after", func(r result) string {
-		return mib(r.Before.Mem.Anon) + " / " + mib(r.PeakAnon) + " / " + mib(r.After.Mem.Anon)
+		return mib(r.Before.Anon) + " / " + mib(r.PeakAnon) + " / " + mib(r.After.Anon)
 	})
 	row("sockets before / peak / after", func(r result) string {
 		return fmt.Sprintf("%d / %d / %d", r.Before.Sockets, r.PeakSockets, r.After.Sockets)
@@ -239,7 +240,7 @@ func summaryText(rs []result) string {
 	fmt.Fprintf(&b, "%-15s %-14s %10s %10s %10s %10s   %-20s %8s  %s\n", "scenario", "server", "RSS before", "RSS peak", "VmHWM", "RSS after", "sockets b/p/a", "CPU s", "fresh client / verdict")
 	for _, r := range rs {
 		fmt.Fprintf(&b, "%-15s %-14s %10s %10s %10s %10s   %-20s %8.2f  %d/%d ok, max %s; %s\n", r.Name, column(r, 2),
-			mib(r.Before.Mem.RSS), mib(r.PeakRSS), mib(r.PeakHWM), mib(r.After.Mem.RSS),
+			mib(r.Before.RSS), mib(r.PeakRSS), mib(r.PeakHWM), mib(r.After.RSS),
 			fmt.Sprintf("%d/%d/%d", r.Before.Sockets, r.PeakSockets, r.After.Sockets), r.CPU.Seconds(),
 			r.Probe.OK, r.Probe.Total, ms(r.Probe.Max), verdict(r.Outcome.Problems))
 	}
@@ -277,7 +278,7 @@ func usersMarkdown(r usersResult, command string) string {
 		fmt.Fprintf(&b, "| /stats latency, %d sequential GETs on one keep-alive connection | median %s, max %s |\n",
 			len(r.StatsLat), ms(r.StatsLat[len(r.StatsLat)/2]), ms(r.StatsLat[len(r.StatsLat)-1]))
 	}
-	fmt.Fprintf(&b, "| VmRSS after the load | %s MiB (RssAnon %s MiB) |\n| VmHWM | %s MiB |\n", mib(r.Mem.RSS), mib(r.Mem.Anon), mib(r.Mem.HWM))
+	fmt.Fprintf(&b, "| VmRSS after the load | %s MiB (RssAnon %s MiB) |\n| VmHWM | %s MiB |\n", mib(r.Mem.RSS), mib(r.Mem.Anon), mib(r.Mem.PeakRSS))
 	g := r.GC
 	fmt.Fprintf(&b, "| GC cycles | %d |\n", g.Cycles)
 	if g.Cycles > 0 {
@@ -325,4 +326,9 @@ func updateReadme(path, name, body string) error {
 		text = strings.TrimRight(text, "\n") + "\n\n" + block + "\n"
 	}
 	return os.WriteFile(path, []byte(text), 0o644)
+}
+
+// mib formats bytes as MiB with one decimal.
+func mib(b int64) string {
+	return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
+	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
 
 // usersOptions configure the 10-million-user run.
@@ -40,10 +41,10 @@ type usersResult struct {
 	StatsProblem []string
 	StatsLat     []time.Duration // sorted
 	StatsErr     error
-	Mem          memory
+	Mem          procstat.Sample
 	GC           gcSummary
-	ForcedGC     *gcLine // the full GC forced after the load, with every user live
-	ForcedMem    memory  // the daemon's memory after it
+	ForcedGC     *gcLine         // the full GC forced after the load, with every user live
+	ForcedMem    procstat.Sample // the daemon's memory after it
 	ForcedErr    error
 	DaemonStop   string
 }
@@ -104,10 +105,10 @@ func runUsers(ctx context.Context, root, bin string, loops int, opts usersOption
 	}
 	r.StatsLat = lat
 	percentile(r.StatsLat, 50) // sorts
-	r.Mem, _ = readMemory(d.pid())
+	r.Mem, _ = procstat.Read(d.pid())
 	r.ForcedErr = forceGC(ctx, adminAddr)
 	time.Sleep(200 * time.Millisecond) // let the gctrace line reach us
-	r.ForcedMem, _ = readMemory(d.pid())
+	r.ForcedMem, _ = procstat.Read(d.pid())
 	r.DaemonStop = d.stop()
 	out := d.output()
 	r.GC = summarizeGC(out, 5)
