@@ -25,21 +25,6 @@ type stats struct {
 	Avg           json.Number
 }
 
-// getStatus returns the status of a GET to url, draining the body.
-func getStatus(ctx context.Context, client *http.Client, url string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-	return resp.StatusCode, nil
-}
-
 // getStats reads and decodes GET /stats from addr.
 func getStats(ctx context.Context, addr string) (stats, error) {
 	ctx, cancel := context.WithTimeout(ctx, statsTimeout)

@@ -36,26 +36,54 @@ func fakeDaemon(args []string) {
 }
 
 func TestStartWaitsForHealthAndStopEndsTheProcess(t *testing.T) {
-	t.Setenv(fakeDaemonEnv, "1")
 	self, err := os.Executable()
 	require.NoError(t, err)
-	d, err := Start(context.Background(), self, nil, filepath.Join(t.TempDir(), "d.log"))
+	// The environment Start adds is what makes the test binary a daemon.
+	d, err := Start(context.Background(), self, nil, filepath.Join(t.TempDir(), "d.log"), fakeDaemonEnv+"=1")
 	require.NoError(t, err)
 	resp, err := http.Get("http://" + d.Addr + "/health")
 	require.NoError(t, err, "Start returns once the daemon answers")
 	resp.Body.Close()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Positive(t, d.PID())
+	assert.True(t, d.Alive())
 
 	// The fake dies by the signal, not with exit 0: Stop reports that.
 	assert.ErrorContains(t, d.Stop(), "signal: terminated")
+	assert.False(t, d.Alive())
 	_, err = http.Get("http://" + d.Addr + "/health")
 	assert.Error(t, err, "nothing answers after Stop")
+	assert.ErrorContains(t, d.Stop(), "had already exited", "a second Stop")
+}
+
+func TestKillEndsAProcessAtOnce(t *testing.T) {
+	p, err := StartProcess("sleep", []string{"30"}, nil, filepath.Join(t.TempDir(), "p.log"))
+	require.NoError(t, err)
+	start := time.Now()
+	p.Kill()
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.ErrorContains(t, p.ExitErr(), "signal: killed")
+	select {
+	case <-p.Exited():
+	default:
+		t.Fatal("Exited is closed once Kill returns")
+	}
+}
+
+func TestStopReportsAFailureStatus(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "p.log")
+	p, err := StartProcess("sh", []string{"-c", "trap 'echo bye; exit 3' TERM; echo hi; while :; do sleep 0.01; done"}, nil, log)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { b, _ := os.ReadFile(log); return len(b) > 0 }, 5*time.Second, 10*time.Millisecond)
+	assert.ErrorContains(t, p.Stop(), "exit status 3")
+	out, err := os.ReadFile(log)
+	require.NoError(t, err)
+	assert.Equal(t, "hi\nbye\n", string(out), "output is appended to the log")
 }
 
 func TestStartReportsADaemonThatExits(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := Start(ctx, "/bin/false", nil, filepath.Join(t.TempDir(), "d.log"))
-	assert.ErrorContains(t, err, "exited before it was healthy")
+	assert.ErrorContains(t, err, "exited before")
 }
