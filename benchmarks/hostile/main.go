@@ -62,6 +62,8 @@ type options struct {
 	ProbeChild    string
 	ProbeInterval time.Duration
 	Users         usersOptions
+
+	tmp string // the run's temporary folder: the built daemon, every daemon's output
 }
 
 func parseFlags(args []string) (options, error) {
@@ -192,14 +194,13 @@ func run(ctx context.Context, opts options) error {
 	if opts.Readme == "default" {
 		opts.Readme = filepath.Join(root, "benchmarks", "hostile", "README.md")
 	}
+	if opts.tmp, err = os.MkdirTemp("", "hostile-"); err != nil {
+		return err
+	}
+	defer os.RemoveAll(opts.tmp)
 	var built string
 	if (opts.Addr == "" && slices.Contains(opts.Daemons, "build")) || slices.Contains(opts.Scenarios, "users10m") {
-		dir, err := os.MkdirTemp("", "hostile-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		if built, err = onemrcd.Build(context.Background(), root, dir); err != nil {
+		if built, err = onemrcd.Build(context.Background(), root, opts.tmp); err != nil {
 			return err
 		}
 	}
@@ -232,7 +233,7 @@ func run(ctx context.Context, opts options) error {
 				bin = opts.Daemons[0]
 			}
 			fmt.Printf("== users10m: %d events from %d users\n", opts.Users.N, opts.Users.Users)
-			r, err := runUsers(ctx, root, bin, opts.Loops, opts.Users, os.Stdout)
+			r, err := runUsers(ctx, root, opts.tmp, bin, opts.Loops, opts.Users, os.Stdout)
 			if err != nil {
 				return err
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,12 +17,10 @@ import (
 // nginxServer is an nginx master and its workers this program started, answering
 // `return 200` to everything: the reference every scenario that applies compares with.
 type nginxServer struct {
-	cmd     *exec.Cmd
-	dir     string
-	addr    string
-	workers []int
-	exited  chan struct{}
-	err     error
+	*onemrcd.Process // the master
+	dir              string
+	addr             string
+	workers          []int
 }
 
 // nginxConfig is benchmarks/compare's `return 200` server (peers.go) with a master and
@@ -93,31 +90,26 @@ func startNginx(bin string, workers int) (*nginxServer, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	cmd := exec.Command(bin, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
+	master, err := onemrcd.StartProcess(bin, []string{"-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log")},
+		nil, filepath.Join(dir, "nginx.out"))
+	if err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+		return nil, err
 	}
-	n := &nginxServer{cmd: cmd, dir: dir, addr: addr, exited: make(chan struct{})}
-	go func() {
-		n.err = cmd.Wait()
-		close(n.exited)
-	}()
+	n := &nginxServer{Process: master, dir: dir, addr: addr}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if r := probeOnce(addr, time.Second); r.err == nil && r.status == 200 {
-			if n.workers, err = procstat.Children(cmd.Process.Pid); err == nil && len(n.workers) == workers {
+			if n.workers, err = procstat.Children(master.PID()); err == nil && len(n.workers) == workers {
 				slices.Sort(n.workers)
 				return n, nil
 			}
 		}
 		select {
-		case <-n.exited:
+		case <-master.Exited():
 			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("nginx exited before it answered: %v\n%s", n.err, strings.TrimSpace(string(log)))
+			return nil, fmt.Errorf("nginx exited before it answered: %v\n%s", master.ExitErr(), strings.TrimSpace(string(log)))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -127,14 +119,13 @@ func startNginx(bin string, workers int) (*nginxServer, error) {
 
 // pids are the master and the workers: their figures are summed.
 func (n *nginxServer) pids() []int {
-	return append([]int{n.cmd.Process.Pid}, n.workers...)
+	return append([]int{n.PID()}, n.workers...)
 }
 
+// alive reports whether the master and every worker still run.
 func (n *nginxServer) alive() bool {
-	select {
-	case <-n.exited:
+	if !n.Alive() {
 		return false
-	default:
 	}
 	for _, w := range n.workers {
 		if !processAlive(w) {
@@ -145,29 +136,18 @@ func (n *nginxServer) alive() bool {
 }
 
 // stop asks the master for a fast shutdown (SIGTERM); after 10 s it kills the master
-// and the workers it started, by PID.
+// and then the workers it started, by PID. It describes how nginx ended.
 func (n *nginxServer) stop() string {
 	defer os.RemoveAll(n.dir)
-	select {
-	case <-n.exited:
-		return fmt.Sprintf("had already exited: %v", n.err)
-	default:
-	}
-	_ = n.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-n.exited:
-		if n.err != nil {
-			return fmt.Sprintf("exited after SIGTERM: %v", n.err)
-		}
-		return "exit 0 after SIGTERM"
-	case <-time.After(10 * time.Second):
+	if err := n.Stop(); err != nil {
 		for _, w := range n.workers {
-			_ = syscall.Kill(w, syscall.SIGKILL)
+			if processAlive(w) {
+				_ = syscall.Kill(w, syscall.SIGKILL)
+			}
 		}
-		_ = n.cmd.Process.Kill()
-		<-n.exited
-		return "killed: still running 10 s after SIGTERM"
+		return err.Error()
 	}
+	return "exit 0 after SIGTERM"
 }
 
 // nginxCommand describes the server for the report.

@@ -60,16 +60,16 @@ func onemrcdServers(opts options, built string) []*server {
 			case opts.Shared && s.shared != nil:
 				d = s.shared
 			case opts.Shared:
-				if d, err = startDaemon(bin, opts.Loops, nil); err != nil {
+				if d, err = startDaemon(opts.tmp, bin, opts.Loops, nil); err != nil {
 					return target{}, nil, err
 				}
 				s.shared = d
 			default:
-				if d, err = startDaemon(bin, opts.Loops, nil, sc.DaemonArgs...); err != nil {
+				if d, err = startDaemon(opts.tmp, bin, opts.Loops, nil, sc.DaemonArgs...); err != nil {
 					return target{}, nil, err
 				}
 			}
-			t := target{Label: label, Addr: d.addr, PIDs: []int{d.pid()}, Alive: d.alive}
+			t := target{Label: label, Addr: d.Addr, PIDs: []int{d.PID()}, Alive: d.Alive}
 			if opts.Shared {
 				return t, nil, nil
 			}

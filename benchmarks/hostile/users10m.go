@@ -52,7 +52,7 @@ type usersResult struct {
 // runUsers starts a daemon with GODEBUG=gctrace=1, loads it with opts.N events
 // from opts.Users users, checks /stats and measures /stats latency, memory and
 // GC pauses.
-func runUsers(ctx context.Context, root, bin string, loops int, opts usersOptions, log io.Writer) (usersResult, error) {
+func runUsers(ctx context.Context, root, tmp, bin string, loops int, opts usersOptions, log io.Writer) (usersResult, error) {
 	r := usersResult{Opts: opts, Started: time.Now(), Machine: machine()}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
@@ -63,11 +63,11 @@ func runUsers(ctx context.Context, root, bin string, loops int, opts usersOption
 	if err != nil {
 		return r, err
 	}
-	d, err := startDaemon(bin, loops, env, "-admin-addr", adminAddr)
+	d, err := startDaemon(tmp, bin, loops, env, "-admin-addr", adminAddr)
 	if err != nil {
 		return r, err
 	}
-	r.DaemonCmd = fmt.Sprintf("GODEBUG=gctrace=1 onemrcd -addr %s -admin-addr %s -loops %d", d.addr, adminAddr, loops)
+	r.DaemonCmd = fmt.Sprintf("GODEBUG=gctrace=1 onemrcd -addr %s -admin-addr %s -loops %d", d.Addr, adminAddr, loops)
 	defer func() {
 		if d != nil {
 			d.stop()
@@ -84,7 +84,7 @@ func runUsers(ctx context.Context, root, bin string, loops int, opts usersOption
 			r.LoadNote = fmt.Sprintf("challenge runner unusable (%v); fell back to the built-in raw client", err)
 			fmt.Fprintln(log, r.LoadNote)
 			d.stop()
-			if d, err = startDaemon(bin, loops, env, "-admin-addr", adminAddr); err != nil {
+			if d, err = startDaemon(tmp, bin, loops, env, "-admin-addr", adminAddr); err != nil {
 				return r, err
 			}
 			r.LoadVia = "raw"
@@ -93,10 +93,10 @@ func runUsers(ctx context.Context, root, bin string, loops int, opts usersOption
 	if r.LoadVia == "raw" {
 		r.LoadCmd = fmt.Sprintf("built-in raw client: %d connections, %d pipelined per write", opts.Conns, opts.Pipeline)
 		fmt.Fprintf(log, "raw load: %d events, %d users ...\n", opts.N, opts.Users)
-		r.Load = rawLoad(ctx, d.addr, opts.N, opts.Users, opts.Conns, opts.Pipeline)
+		r.Load = rawLoad(ctx, d.Addr, opts.N, opts.Users, opts.Conns, opts.Pipeline)
 	}
 
-	lat, body, err := statsLatency(ctx, d.addr, 100)
+	lat, body, err := statsLatency(ctx, d.Addr, 100)
 	r.StatsErr, r.Stats = err, string(body)
 	if s, err := parseStats(body); err != nil {
 		r.StatsProblem = []string{err.Error()}
@@ -105,10 +105,10 @@ func runUsers(ctx context.Context, root, bin string, loops int, opts usersOption
 	}
 	r.StatsLat = lat
 	percentile(r.StatsLat, 50) // sorts
-	r.Mem, _ = procstat.Read(d.pid())
+	r.Mem, _ = procstat.Read(d.PID())
 	r.ForcedErr = forceGC(ctx, adminAddr)
 	time.Sleep(200 * time.Millisecond) // let the gctrace line reach us
-	r.ForcedMem, _ = procstat.Read(d.pid())
+	r.ForcedMem, _ = procstat.Read(d.PID())
 	r.DaemonStop = d.stop()
 	out := d.output()
 	r.GC = summarizeGC(out, 5)
@@ -128,7 +128,7 @@ func runRunner(ctx context.Context, root string, d *daemon, opts usersOptions, r
 	defer os.Remove(jsonPath)
 	timeout := time.Until(deadlineOr(ctx, time.Now().Add(4*time.Minute))) - 30*time.Second
 	args := []string{"run", "./benchmarks/challenge",
-		"-addr", d.addr, "-pid", strconv.Itoa(d.pid()),
+		"-addr", d.Addr, "-pid", strconv.Itoa(d.PID()),
 		"-n", strconv.FormatInt(opts.N, 10), "-users", strconv.FormatInt(opts.Users, 10),
 		"-c", strconv.Itoa(opts.Conns), "-pipeline", strconv.Itoa(opts.Pipeline),
 		"-timeout", timeout.Round(time.Second).String(), "-json", jsonPath}
