@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 )
 
 // Bounds on the daemon's life cycle.
@@ -21,7 +22,6 @@ const (
 	slowRestart   = time.Second           // a restart slower than this is flagged
 	healthTimeout = 60 * time.Second      // from exec to GET /health = 200 (a long replay included)
 	healthPoll    = 5 * time.Millisecond  // restart times are measured to this
-	stopGrace     = 10 * time.Second      // from SIGTERM to SIGKILL at the end of a mode
 	retryPause    = 50 * time.Millisecond // between binding attempts
 )
 
@@ -58,16 +58,9 @@ func (l *launcher) args() []string {
 	return args
 }
 
-// daemon is one onemrcd process.
-type daemon struct {
-	cmd     *exec.Cmd
-	exited  chan struct{} // closed once the process has been waited for
-	waitErr error         // valid after exited is closed
-}
-
 // launch is one successful start: the process and what the start took.
 type launch struct {
-	d           *daemon
+	d           *onemrcd.Process
 	took        time.Duration // from the first exec to the first GET /health = 200
 	bindWait    time.Duration // from the first exec to the exec that bound the address
 	attempts    int           // execs that failed to bind before it
@@ -89,26 +82,24 @@ func (l *launcher) launch(ctx context.Context) (launch, error) {
 	for {
 		offset := fileSize(l.logPath)
 		execAt := time.Now()
-		d, err := l.start()
+		d, err := onemrcd.StartProcess(l.bin, l.args(), nil, l.logPath)
 		if err != nil {
 			return launch{}, err
 		}
-		err = d.waitHealthy(ctx, "http://"+l.addr+"/health")
+		err = waitHealthy(ctx, d, "http://"+l.addr+"/health")
 		if err == nil {
 			out := readFrom(l.logPath, offset)
 			return launch{d: d, took: time.Since(first), bindWait: execAt.Sub(first),
 				attempts: attempts, restoreLine: lastMatch(out, restoreLog)}, nil
 		}
-		select {
-		case <-d.exited:
-		default:
-			d.kill()
+		if d.Alive() {
+			d.Kill()
 			return launch{}, err
 		}
 		out := readFrom(l.logPath, offset)
 		var exit *exec.ExitError
 		switch {
-		case errors.As(d.waitErr, &exit) && exit.ExitCode() == 2 && !l.fsyncDropped && l.fsync != "" &&
+		case errors.As(d.ExitErr(), &exit) && exit.ExitCode() == 2 && !l.fsyncDropped && l.fsync != "" &&
 			strings.Contains(out, "flag provided but not defined: -fsync"):
 			l.fsyncDropped = true
 		case bindFailed.MatchString(out) && time.Since(first) < bindRetry:
@@ -120,88 +111,21 @@ func (l *launcher) launch(ctx context.Context) (launch, error) {
 	}
 }
 
-func (l *launcher) start() (*daemon, error) {
-	logFile, err := os.OpenFile(l.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close() // the child holds its own descriptor
-	cmd := exec.Command(l.bin, l.args()...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = daemonProcAttr()
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", l.bin, err)
-	}
-	d := &daemon{cmd: cmd, exited: make(chan struct{})}
-	go func() {
-		d.waitErr = cmd.Wait()
-		close(d.exited)
-	}()
-	return d, nil
-}
-
-// waitHealthy polls url until it answers 200, the daemon exits, or healthTimeout.
-func (d *daemon) waitHealthy(ctx context.Context, url string) error {
+// waitHealthy polls url until it answers 200, d exits, or healthTimeout.
+func waitHealthy(ctx context.Context, d *onemrcd.Process, url string) error {
 	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
-	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if resp, err := client.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-d.exited:
-			return fmt.Errorf("exited before /health answered: %v", d.waitErr)
-		case <-ctx.Done():
-			return fmt.Errorf("/health not 200 after %v: %w", healthTimeout, ctx.Err())
-		case <-time.After(healthPoll):
-		}
-	}
+	return d.WaitHTTP(ctx, url, healthPoll)
 }
 
-// kill sends SIGKILL to this process (by its PID) and waits for it.
-func (d *daemon) kill() {
-	_ = d.cmd.Process.Signal(syscall.SIGKILL)
-	<-d.exited
-}
-
-// crash ends the process with sig and waits for it; SIGKILL follows a SIGTERM that
-// has not ended it within stopGrace.
-func (d *daemon) crash(sig syscall.Signal) {
+// crash ends d with sig and waits for it; SIGKILL follows a SIGTERM that has not
+// ended it within the grace onemrcd.Process.Stop allows.
+func crash(d *onemrcd.Process, sig syscall.Signal) {
 	if sig == syscall.SIGKILL {
-		d.kill()
+		d.Kill()
 		return
 	}
-	_ = d.cmd.Process.Signal(sig)
-	select {
-	case <-d.exited:
-	case <-time.After(stopGrace):
-		d.kill()
-	}
-}
-
-// stop sends SIGTERM, then SIGKILL after stopGrace; it reports an unclean exit.
-func (d *daemon) stop() error {
-	select {
-	case <-d.exited:
-		return fmt.Errorf("daemon had already exited: %v", d.waitErr)
-	default:
-	}
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.exited:
-		if d.waitErr != nil {
-			return fmt.Errorf("daemon exit after SIGTERM: %w", d.waitErr)
-		}
-		return nil
-	case <-time.After(stopGrace):
-		d.kill()
-		return fmt.Errorf("daemon ignored SIGTERM for %v and was killed", stopGrace)
-	}
+	_ = d.Stop()
 }
 
 func fileSize(path string) int64 {

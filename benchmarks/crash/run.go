@@ -81,11 +81,11 @@ func runMode(ctx context.Context, o options, bin, dir, mode, runID string, rng *
 		if d == nil {
 			return
 		}
-		if err := d.stop(); err != nil {
+		if err := d.Stop(); err != nil {
 			m.fail("%v", err)
 		}
 	}()
-	fmt.Fprintf(out, "%s: %s (pid %d)\n", mode, m.Args, d.cmd.Process.Pid)
+	fmt.Fprintf(out, "%s: %s (pid %d)\n", mode, m.Args, d.PID())
 	if l.fsyncDropped {
 		fmt.Fprintf(out, "%s: this daemon has no -fsync flag (exit 2, \"flag provided but not defined\"): running without it\n", mode)
 	}
@@ -107,7 +107,7 @@ func runMode(ctx context.Context, o options, bin, dir, mode, runID string, rng *
 		case <-ctx.Done():
 		}
 		killedAt := time.Now()
-		d.crash(o.Signal)
+		crash(d, o.Signal)
 		conns := ld.wait()
 		noticed := time.Now()
 
