@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -20,8 +18,7 @@ import (
 // AOF, so a restart comes back empty.
 type redisServer struct {
 	bin, addr, logPath string
-	cmd                *exec.Cmd
-	exited             chan struct{} // closed once cmd was waited for
+	proc               *onemrcd.Process
 }
 
 // startRedis starts redis-server on addr and returns once it answers PING; on error no
@@ -36,22 +33,10 @@ func (r *redisServer) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	logFile, err := os.OpenFile(r.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
+	args := []string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}
+	if r.proc, err = onemrcd.StartProcess(r.bin, args, nil, r.logPath); err != nil {
 		return err
 	}
-	defer logFile.Close() // the child holds its own descriptor
-	r.cmd = exec.Command(r.bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	r.cmd.Stdout, r.cmd.Stderr = logFile, logFile
-	r.cmd.SysProcAttr = onemrcd.ChildProcAttr()
-	if err := r.cmd.Start(); err != nil {
-		return err
-	}
-	r.exited = make(chan struct{})
-	go func(cmd *exec.Cmd, exited chan struct{}) {
-		_ = cmd.Wait()
-		close(exited)
-	}(r.cmd, r.exited)
 
 	c := newRedisClient(r.addr, nil)
 	defer c.Close()
@@ -62,7 +47,7 @@ func (r *redisServer) start(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-r.exited:
+		case <-r.proc.Exited():
 			return fmt.Errorf("redis-server on %s exited at start; its output: %s", r.addr, r.logPath)
 		case <-ctx.Done():
 			r.kill()
@@ -72,13 +57,10 @@ func (r *redisServer) start(ctx context.Context) error {
 	}
 }
 
-func (r *redisServer) pid() int { return r.cmd.Process.Pid }
+func (r *redisServer) pid() int { return r.proc.PID() }
 
 // kill ends redis-server with SIGKILL, as a crash would, and waits for it to exit.
-func (r *redisServer) kill() {
-	_ = r.cmd.Process.Kill()
-	<-r.exited
-}
+func (r *redisServer) kill() { r.proc.Kill() }
 
 // restart kills redis-server and starts an empty one on the same port.
 func (r *redisServer) restart(ctx context.Context) error {

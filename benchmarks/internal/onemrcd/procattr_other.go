@@ -4,5 +4,5 @@ package onemrcd
 
 import "syscall"
 
-// ChildProcAttr has no parent-death signal to offer off Linux.
-func ChildProcAttr() *syscall.SysProcAttr { return nil }
+// childProcAttr has no parent-death signal to offer off Linux.
+func childProcAttr() *syscall.SysProcAttr { return nil }
