@@ -35,7 +35,7 @@ func handler(t *tally) fasthttp.RequestHandler {
 				ctx.Error("method not allowed", fasthttp.StatusMethodNotAllowed)
 				return
 			}
-			body, err := json.Marshal(t.snapshot())
+			body, err := json.Marshal(t.Snapshot())
 			if err != nil {
 				ctx.Error(err.Error(), fasthttp.StatusInternalServerError)
 				return

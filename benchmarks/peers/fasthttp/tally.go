@@ -2,9 +2,9 @@ package main
 
 import (
 	"hash/maphash"
-	"math"
 	"sync"
-	"sync/atomic"
+
+	"github.com/onemrc/onemrc/benchmarks/peers/internal/stats"
 )
 
 // userShards spreads the user set over this many mutex-guarded maps, so
@@ -21,17 +21,12 @@ type userShard struct {
 }
 
 // tally is the peer's whole state, safe for concurrent use: fasthttp runs
-// handlers on many worker goroutines.
-//
-// The sum is kept as float64 bits updated with a compare-and-swap loop (the
-// same choice as the nethttp peer): exact while every partial sum is an
-// integer below 2^53, as the benchmark's values i%1000 are.
+// handlers on many worker goroutines. The counters are the peers' shared ones;
+// users live in userShards mutex-guarded maps.
 type tally struct {
-	total       atomic.Int64
-	sumBits     atomic.Uint64
-	uniqueUsers atomic.Int64
-	seed        maphash.Seed
-	shards      [userShards]userShard
+	stats.Counters
+	seed   maphash.Seed
+	shards [userShards]userShard
 }
 
 func newTally() *tally {
@@ -42,9 +37,8 @@ func newTally() *tally {
 	return t
 }
 
-// record counts one event; userID must not alias a buffer fasthttp reuses
-// (it is kept in the set). All updates finish before the handler returns, so
-// an event whose 200 was sent is in every later /stats.
+// record counts one event; userID must not alias a buffer fasthttp reuses (it is
+// kept in the set).
 func (t *tally) record(userID string, value float64) {
 	shard := &t.shards[maphash.String(t.seed, userID)&(userShards-1)]
 	shard.mu.Lock()
@@ -53,37 +47,5 @@ func (t *tally) record(userID string, value float64) {
 		shard.users[userID] = struct{}{}
 	}
 	shard.mu.Unlock()
-	if !seen {
-		t.uniqueUsers.Add(1)
-	}
-	for {
-		old := t.sumBits.Load()
-		next := math.Float64bits(math.Float64frombits(old) + value)
-		if t.sumBits.CompareAndSwap(old, next) {
-			break
-		}
-	}
-	t.total.Add(1)
-}
-
-// statsBody is the /stats document.
-type statsBody struct {
-	TotalRequests int64   `json:"totalRequests"`
-	UniqueUsers   int64   `json:"uniqueUsers"`
-	Sum           float64 `json:"sum"`
-	Avg           float64 `json:"avg"`
-}
-
-// snapshot reads the counters (not as one atomic snapshot; fine once the
-// load has stopped).
-func (t *tally) snapshot() statsBody {
-	s := statsBody{
-		TotalRequests: t.total.Load(),
-		UniqueUsers:   t.uniqueUsers.Load(),
-		Sum:           math.Float64frombits(t.sumBits.Load()),
-	}
-	if s.TotalRequests > 0 {
-		s.Avg = s.Sum / float64(s.TotalRequests)
-	}
-	return s
+	t.Add(value, !seen)
 }

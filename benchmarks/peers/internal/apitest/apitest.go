@@ -13,15 +13,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/onemrc/onemrc/benchmarks/peers/internal/stats"
 )
 
 // Stats is the /stats document every peer serves.
-type Stats struct {
-	TotalRequests int64   `json:"totalRequests"`
-	UniqueUsers   int64   `json:"uniqueUsers"`
-	Sum           float64 `json:"sum"`
-	Avg           float64 `json:"avg"`
-}
+type Stats = stats.Stats
 
 // workers is how many goroutines post concurrently, so a peer's counters
 // see real contention.
