@@ -11,7 +11,8 @@ build:
 run *FLAGS:
     go run ./server {{FLAGS}}
 
-# The 1MRC challenge: 1,000,000 events over 1,000 connections against a fresh daemon.
+# The 1MRC challenge: 1,000,000 events over 1,000 connections against a fresh daemon
+# (its log in $TMPDIR/onemrc-logs; -log-dir DIR to choose).
 challenge *FLAGS:
     go run ./benchmarks/challenge {{FLAGS}}
 
@@ -53,11 +54,13 @@ stages *FLAGS:
 crash *FLAGS:
     go run ./benchmarks/crash {{FLAGS}}
 
-# CPU profile of onemrcd under the 1MRC load for SECONDS; prints the top functions.
+# CPU profile of onemrcd under the 1MRC load for SECONDS; prints the top functions
+# (profile and binary kept in $TMPDIR/onemrc-logs; -out DIR to choose).
 profile SECONDS="10" *FLAGS:
     go run ./benchmarks/profile -seconds {{SECONDS}} {{FLAGS}}
 
 # onemrc beside net/http, fasthttp and nginx under wrk (installs wrk and nginx-light).
+# Results go to a temp folder; `just compare -out benchmarks/results` rewrites the committed ones.
 compare *FLAGS:
     #!/usr/bin/env bash
     set -euo pipefail
@@ -66,12 +69,14 @@ compare *FLAGS:
     fi
     go run ./benchmarks/compare {{FLAGS}}
 
-# Hostile clients (idle floods, endless bodies, huge headers, non-readers, resets): RSS per scenario.
+# Hostile clients (idle floods, endless bodies, huge headers, non-readers, resets): RSS per scenario
+# (printed; -write-readme rewrites the blocks of benchmarks/hostile/README.md).
 hostile *FLAGS:
     go run ./benchmarks/hostile {{FLAGS}}
 
 # What cluster mode costs (installs redis-server): challenge rounds alone vs -cluster;
 # -scenario resync (Redis restarted empty under a 10M-user node) or nodes3 (three nodes).
+# Printed; `-out benchmarks/results/cluster-cost.md` rewrites the committed cost table.
 cluster-cost *FLAGS:
     #!/usr/bin/env bash
     set -euo pipefail
