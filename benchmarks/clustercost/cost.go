@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
+	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
 
 // runCost runs the challenge against a fresh daemon alone, then against a fresh daemon
@@ -54,7 +55,7 @@ func runCost(ctx context.Context, b *bench, o options) error {
 	var md strings.Builder
 	fmt.Fprintf(&md, "# Cluster mode: what it costs\n\n")
 	fmt.Fprintf(&md, "Command: `go run ./benchmarks/clustercost -rounds %d -n %d -c %d` (%s).\n\n", o.Rounds, o.N, o.Conns, time.Now().UTC().Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(&md, "Machine: %d cores, %s, %s. Each round runs the 1MRC challenge (`benchmarks/challenge`, pipeline 1) against a fresh daemon alone, then against a fresh daemon with `-cluster` flushing to a local redis-server every 100 ms (default); client, daemon and Redis share the machine. Medians over rounds.\n\n", runtime.NumCPU(), cpuModel(), runtime.Version())
+	fmt.Fprintf(&md, "Machine: %d cores, %s, %s. Each round runs the 1MRC challenge (`benchmarks/challenge`, pipeline 1) against a fresh daemon alone, then against a fresh daemon with `-cluster` flushing to a local redis-server every 100 ms (default); client, daemon and Redis share the machine. Medians over rounds.\n\n", runtime.NumCPU(), procstat.CPUModel(), runtime.Version())
 	fmt.Fprintf(&md, "| mode | req/s | server CPU µs/request | vs alone (CPU) |\n|---|--:|--:|--:|\n")
 	cpuOf := func(r challengeReport) float64 { return r.Server.CPUSecondsPer1000 }
 	base := median(perMode["alone"], cpuOf)

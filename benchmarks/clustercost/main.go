@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
+	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
 
 // options are the command-line flags.
@@ -150,24 +151,9 @@ func run(ctx context.Context, o options) error {
 
 // machine describes this machine and its load now, for the reports.
 func machine() string {
-	load, _ := os.ReadFile("/proc/loadavg")
-	fields := strings.Fields(string(load))
-	if len(fields) > 3 {
-		fields = fields[:3]
-	}
 	return fmt.Sprintf("%s UTC; %d CPUs, %s, %s, %s; load average %s",
-		time.Now().UTC().Format("2006-01-02 15:04"), runtime.NumCPU(), cpuModel(), runtime.Version(),
-		redisVersion(), strings.Join(fields, " "))
-}
-
-func cpuModel() string {
-	b, _ := os.ReadFile("/proc/cpuinfo")
-	for _, line := range strings.Split(string(b), "\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
+		time.Now().UTC().Format("2006-01-02 15:04"), runtime.NumCPU(), procstat.CPUModel(), runtime.Version(),
+		redisVersion(), procstat.LoadAverage())
 }
 
 func redisVersion() string {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -31,13 +29,13 @@ type machine struct {
 func describeMachine(env *environment) machine {
 	m := machine{
 		Cores:      firstLine(commandOutput("nproc")),
-		CPUModel:   cpuModel(),
+		CPUModel:   procstat.CPUModel(),
 		Kernel:     firstLine(commandOutput("uname", "-r")),
 		GoVersion:  firstLine(commandOutput("go", "env", "GOVERSION")),
 		Wrk:        wrkVersion(commandOutput(env.wrk, "-v")),
 		ClkTck:     uint64(time.Second / procstat.Tick),
 		Date:       time.Now().UTC().Format(time.RFC3339),
-		LoadBefore: loadAverage(),
+		LoadBefore: procstat.LoadAverage(),
 	}
 	if m.GoVersion == "" {
 		m.GoVersion = runtime.Version()
@@ -58,33 +56,6 @@ func commandOutput(name string, args ...string) string {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return strings.TrimSpace(line)
-}
-
-func cpuModel() string {
-	info, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown"
-	}
-	for line := range bytes.Lines(info) {
-		key, value, ok := bytes.Cut(line, []byte(":"))
-		if ok && string(bytes.TrimSpace(key)) == "model name" {
-			return string(bytes.TrimSpace(value))
-		}
-	}
-	return "unknown"
-}
-
-// loadAverage is the first three fields of /proc/loadavg.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // wrkVersion keeps "wrk 4.1.0 [epoll]" from the banner wrk -v prints.

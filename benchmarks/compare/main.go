@@ -27,6 +27,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
 
 // exitMissingTools is the exit status when wrk or nginx is not installed.
@@ -156,7 +158,7 @@ func run(o options) error {
 			}
 		}
 		// Write after every mode so a long run that is cut short keeps what it has.
-		res.Machine.LoadAfter = loadAverage()
+		res.Machine.LoadAfter = procstat.LoadAverage()
 		if err := writeOutputs(outDir, &res, modes, peers); err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"runtime"
@@ -9,30 +8,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
 
 // machine describes where the figures were taken.
 func machine() string {
-	cpu := "unknown CPU"
-	if f, err := os.Open("/proc/cpuinfo"); err == nil {
-		sc := bufio.NewScanner(f)
-		for sc.Scan() {
-			if name, value, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(name) == "model name" {
-				cpu = strings.TrimSpace(value)
-				break
-			}
-		}
-		f.Close()
-	}
 	kernel := "unknown kernel"
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		kernel = strings.TrimSpace(string(b))
-	}
-	load := "?"
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		if f := strings.Fields(string(b)); len(f) >= 3 {
-			load = strings.Join(f[:3], " ")
-		}
 	}
 	// CPU pressure (PSI): the share of the last 60 s in which some task waited for a CPU.
 	// On a shared machine it says how much the figures were disturbed by others.
@@ -46,7 +30,7 @@ func machine() string {
 		}
 	}
 	return fmt.Sprintf("nproc %d, %s, Linux %s, %s; at the start: load average %s%s",
-		runtime.NumCPU(), cpu, kernel, runtime.Version(), load, psi)
+		runtime.NumCPU(), procstat.CPUModel(), kernel, runtime.Version(), procstat.LoadAverage(), psi)
 }
 
 // header is the line every report block starts with; mach is machine() as read when

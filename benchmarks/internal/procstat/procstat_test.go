@@ -97,3 +97,9 @@ func TestMachineCounters(t *testing.T) {
 	require.NoError(t, err)
 	assert.Positive(t, pressure)
 }
+
+func TestMachineLine(t *testing.T) {
+	linuxOnly(t)
+	assert.NotEqual(t, "unknown CPU", CPUModel())
+	assert.Regexp(t, `^\d+\.\d\d \d+\.\d\d \d+\.\d\d$`, LoadAverage())
+}
