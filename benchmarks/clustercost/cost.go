@@ -10,22 +10,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
 
 // runCost runs the challenge against a fresh daemon alone, then against a fresh daemon
 // in cluster mode (Redis emptied first), -rounds times, and reports the medians.
 func runCost(ctx context.Context, b *bench, o options) error {
-	addr, err := onemrcd.FreeLoopbackAddr()
-	if err != nil {
-		return err
-	}
-	redisSrv, err := startRedis(ctx, b.redisBin, addr, filepath.Join(b.tmp, "redis.log"))
+	redisSrv, err := startRedis(ctx, b)
 	if err != nil {
 		return err
 	}
 	defer redisSrv.kill()
+	addr := redisSrv.addr
 	rdb := newRedisClient(addr, nil)
 	defer rdb.Close()
 

@@ -57,15 +57,12 @@ func readRedisCost(ctx context.Context, rdb *redis.Client) (redisCost, error) {
 // runNodes3 alternates three daemons alone and three cluster nodes on one Redis (emptied
 // first) for -rounds rounds, each daemon loaded by its own challenge client at once.
 func runNodes3(ctx context.Context, b *bench, o options) error {
-	addr, err := onemrcd.FreeLoopbackAddr()
-	if err != nil {
-		return err
-	}
-	srv, err := startRedis(ctx, b.redisBin, addr, filepath.Join(b.tmp, "redis.log"))
+	srv, err := startRedis(ctx, b)
 	if err != nil {
 		return err
 	}
 	defer srv.kill()
+	addr := srv.addr
 	rdb := newRedisClient(addr, nil)
 	defer rdb.Close()
 

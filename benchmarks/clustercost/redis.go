@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -21,11 +22,18 @@ type redisServer struct {
 	proc               *onemrcd.Process
 }
 
-// startRedis starts redis-server on addr and returns once it answers PING; on error no
-// redis-server it started runs.
-func startRedis(ctx context.Context, bin, addr, logPath string) (*redisServer, error) {
-	r := &redisServer{bin: bin, addr: addr, logPath: logPath}
-	return r, r.start(ctx)
+// startRedis starts redis-server on a free loopback port, its output in b's temporary
+// folder, and returns once it answers PING; on error no redis-server it started runs.
+func startRedis(ctx context.Context, b *bench) (*redisServer, error) {
+	addr, err := onemrcd.FreeLoopbackAddr()
+	if err != nil {
+		return nil, err
+	}
+	r := &redisServer{bin: b.redisBin, addr: addr, logPath: filepath.Join(b.tmp, "redis.log")}
+	if err := r.start(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 func (r *redisServer) start(ctx context.Context) error {

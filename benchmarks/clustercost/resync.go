@@ -39,15 +39,12 @@ type resyncRound struct {
 // runResync loads one cluster node with o.ResyncUsers users, waits for Redis to hold
 // them, then restarts Redis empty o.Rounds times and measures each resync.
 func runResync(ctx context.Context, b *bench, o options) (err error) {
-	addr, err := onemrcd.FreeLoopbackAddr()
-	if err != nil {
-		return err
-	}
-	srv, err := startRedis(ctx, b.redisBin, addr, filepath.Join(b.tmp, "redis.log"))
+	srv, err := startRedis(ctx, b)
 	if err != nil {
 		return err
 	}
 	defer srv.kill()
+	addr := srv.addr
 	mon := newRedisClient(addr, nil)
 	defer mon.Close()
 	info, err := redisInfo(ctx, mon, "memory")
