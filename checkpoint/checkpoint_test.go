@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -137,8 +138,8 @@ func TestWriteKeepsTheNewestTwo(t *testing.T) {
 func TestStoreThroughFile(t *testing.T) {
 	s := store.New(store.Options{})
 	sh := s.NewShard()
-	var d store.Decoder
-	var ev store.Event
+	var d event.Decoder
+	var ev event.Event
 	for _, body := range []string{`{"userId":"a","value":1.5}`, `{"userId":"b","value":1e300}`, `{"userId":"a","value":-2}`} {
 		require.NoError(t, d.Decode([]byte(body), &ev))
 		sh.Record(&ev)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -66,8 +67,8 @@ func TestAppendStatsMergesExactly(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := store.New(store.Options{})
 			sh := st.NewShard()
-			var dec store.Decoder
-			var ev store.Event
+			var dec event.Decoder
+			var ev event.Event
 			for _, v := range tc.local {
 				require.NoError(t, dec.Decode([]byte(`{"userId":"u","value":`+v+`}`), &ev))
 				sh.Record(&ev)

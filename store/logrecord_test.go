@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -28,8 +29,8 @@ func TestLogRecordsReplayToTheSameStore(t *testing.T) {
 			}
 			rng := rand.New(rand.NewPCG(1, 2))
 			var records [][]byte
-			var d Decoder
-			var ev Event
+			var d event.Decoder
+			var ev event.Event
 			for i := range 20_000 {
 				sh := shards[rng.IntN(2)]
 				body := `{"userId":"user_` + strconv.Itoa(rng.IntN(1500)) + `","value":` + values[i%len(values)] + `}`

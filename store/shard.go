@@ -3,6 +3,8 @@ package store
 import (
 	"runtime"
 	"sync/atomic"
+
+	"github.com/onemrc/onemrc/event"
 )
 
 // cacheLine is the padding unit between data written by different cores.
@@ -55,7 +57,7 @@ type publishedTotals struct {
 // ev.UserID is hashed and never kept. It does not allocate when
 // ev.Value.Small (amortized over set growth); a non-Small value takes the
 // exact big-number path, which does.
-func (sh *Shard) Record(ev *Event) {
+func (sh *Shard) Record(ev *event.Event) {
 	sh.requests++
 	if ev.Value.Small {
 		sh.nanos.addInt64(ev.Value.Nanos)

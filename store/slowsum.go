@@ -4,6 +4,8 @@ import (
 	"math/big"
 	"sync"
 	"sync/atomic"
+
+	"github.com/onemrc/onemrc/event"
 )
 
 // slowRoundings counts conversions of an exact decimal slow sum into the binary form
@@ -86,7 +88,7 @@ func (s *slowSum) convert() {
 	b.neg = s.dec.mant.Sign() < 0
 	var abs big.Int
 	abs.Abs(&s.dec.mant)
-	e := s.dec.scale + nanoDigits // S = mant * 10^e nanounits
+	e := s.dec.scale + event.NanoDigits // S = mant * 10^e nanounits
 	if e >= 0 {
 		b.whole.Mul(&abs, bigPow10(e))
 		b.frac[0].bits, b.frac[1].bits = fracBits, fracBits // F = 0, exactly

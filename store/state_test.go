@@ -6,14 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func recordAll(t *testing.T, sh *Shard, users []string, values []string) {
 	t.Helper()
-	var d Decoder
-	var ev Event
+	var d event.Decoder
+	var ev event.Event
 	for i, u := range users {
 		body := `{"userId":"` + u + `","value":` + values[i%len(values)] + `}`
 		require.NoError(t, d.Decode([]byte(body), &ev), body)
@@ -89,13 +90,13 @@ func TestSumBounds(t *testing.T) {
 	assert.Len(t, top.Sub(top, big.NewInt(1)).String(), MaxSumMantDigits)
 
 	// The finest and the largest values the decoder accepts, both signs, on two loops.
-	finest := "-2." + strings.Repeat("9", maxNumberLen-8) + "e-324" // 512 bytes
-	require.Len(t, finest, maxNumberLen)
+	finest := "-2." + strings.Repeat("9", event.MaxNumberLen-8) + "e-324" // 512 bytes
+	require.Len(t, finest, event.MaxNumberLen)
 	values := []string{finest, finest[1:], "1.7976931348623157e308", "-1.7976931348623157e308", "7", "0.1234567891"}
 	s := New(Options{})
 	a, b := s.NewShard(), s.NewShard()
-	var d Decoder
-	var ev Event
+	var d event.Decoder
+	var ev event.Event
 	for i := range 200 {
 		require.NoError(t, d.Decode([]byte(`{"userId":"u","value":`+values[i%len(values)]+`}`), &ev), values[i%len(values)])
 		a.Record(&ev)
@@ -108,7 +109,7 @@ func TestSumBounds(t *testing.T) {
 	b.Publish()
 	st := s.State()
 	require.NoError(t, CheckSum(st.SumMant, st.SumScale))
-	assert.Equal(t, -324-(maxNumberLen-8), st.SumScale, "the finest value sets the scale")
+	assert.Equal(t, -324-(event.MaxNumberLen-8), st.SumScale, "the finest value sets the scale")
 	snap := s.Snapshot()
 	mant, scale := snap.SumDecimal()
 	assert.NoError(t, CheckSum(mant, scale))

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -145,7 +146,7 @@ func TestAppendStatsBeyondFloat64(t *testing.T) {
 	s := New(Options{})
 	sh := s.NewShard()
 	for _, text := range []string{"1.7976931348623157e308", "1.7976931348623157e308", "1e308"} {
-		sh.Record(&Event{UserID: []byte("big"), Value: Value{Text: []byte(text)}})
+		sh.Record(&event.Event{UserID: []byte("big"), Value: event.Value{Text: []byte(text)}})
 	}
 	sh.Publish()
 	snap := s.Snapshot()

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/big"
 	"math/bits"
+
+	"github.com/onemrc/onemrc/event"
 )
 
 // nanosPerUnit is the scale of Value.Nanos and of int128 sums: 1e-9 units.
@@ -67,7 +69,7 @@ func (x int128) bigInt() *big.Int {
 // is the rare path (the decoder makes every ordinary number Small).
 //
 // Its size is bounded by what the decoder admits (RFC 8259 numbers of at
-// most maxNumberLen bytes, in float64 range, no nonzero underflowing to 0):
+// most event.MaxNumberLen bytes, in float64 range, no nonzero underflowing to 0):
 // scale and mant stay within MinSumScale, MaxSumScale and MaxSumMantBits
 // whatever arrives.
 //
@@ -91,17 +93,17 @@ const (
 // (a checkpoint, Redis) beyond them was not written by a store: readers reject it
 // before doing arithmetic whose cost grows with it (10^|scale|).
 //
-// Derivation: a value reaching decimalSum has at most maxNumberLen digits and its
+// Derivation: a value reaching decimalSum has at most event.MaxNumberLen digits and its
 // leading digit at 10^lead, minLeadingExp10 <= lead <= maxLeadingExp10 (parseDecimal
 // panics otherwise), so its scale, the exponent of its last digit, lies in
-// [minLeadingExp10 - maxNumberLen + 1, maxLeadingExp10]. A sum's scale is the least of
+// [minLeadingExp10 - event.MaxNumberLen + 1, maxLeadingExp10]. A sum's scale is the least of
 // its terms' (addScaled), and the Small part joins at -9: the same range. Each value is
 // below 10^(maxLeadingExp10+1) in magnitude, and a store counts fewer than 2^64 events
 // (TotalRequests is a uint64), so |mant| < 2^64 * 10^(maxLeadingExp10 + 1 - MinSumScale).
 // TestSumBounds recomputes MaxSumMantBits and MaxSumMantDigits.
 const (
-	MinSumScale = minLeadingExp10 - maxNumberLen + 1 // -911
-	MaxSumScale = maxLeadingExp10                    // 309
+	MinSumScale = minLeadingExp10 - event.MaxNumberLen + 1 // -911
+	MaxSumScale = maxLeadingExp10                          // 309
 	// MaxSumMantBits is the bit length of 2^64 * 10^1221.
 	MaxSumMantBits = 4121
 	// MaxSumMantDigits is the number of decimal digits of 2^MaxSumMantBits - 1, so of

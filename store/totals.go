@@ -3,6 +3,8 @@ package store
 import (
 	"math/big"
 	"sync/atomic"
+
+	"github.com/onemrc/onemrc/event"
 )
 
 // Totals is a count and an exact sum counted elsewhere (the other nodes of a cluster),
@@ -40,7 +42,7 @@ func (t *Totals) AddTo(local *Snapshot) Snapshot {
 		// The Small sums overflow int128 (beyond 1.7e20 units, which takes some 2^64
 		// events): carry t's whole sum in the slow part, uncached.
 		var d decimalSum
-		d.addScaled(t.nanos.bigInt(), -nanoDigits)
+		d.addScaled(t.nanos.bigInt(), -event.NanoDigits)
 		if !t.slow.isZero() {
 			d.add(&t.slow.dec)
 		}

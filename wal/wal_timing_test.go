@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onemrc/onemrc/checkpoint"
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -21,8 +22,8 @@ func typicalFrame(b testing.TB) []byte {
 	s := store.New(store.Options{})
 	sh := s.NewShard()
 	sh.EnableLog()
-	var d store.Decoder
-	var ev store.Event
+	var d event.Decoder
+	var ev event.Event
 	for i := range 32 {
 		body := `{"userId":"user_` + itoa(int64(i%8)) + `","value":12.5}`
 		require.NoError(b, d.Decode([]byte(body), &ev))
@@ -165,8 +166,8 @@ func TestRecoverTenMillionKeys(t *testing.T) {
 	require.NoError(t, err)
 	sh := s.NewShard()
 	sh.EnableLog()
-	var d store.Decoder
-	var ev store.Event
+	var d event.Decoder
+	var ev event.Event
 	for i := range 1000 {
 		require.NoError(t, d.Decode([]byte(`{"userId":"new_`+itoa(int64(i))+`","value":1}`), &ev))
 		sh.Record(&ev)

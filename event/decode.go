@@ -1,4 +1,4 @@
-package store
+package event
 
 import (
 	"encoding/binary"
@@ -111,7 +111,7 @@ func (d *Decoder) Decode(body []byte, ev *Event) error {
 					return ErrMalformedJSON
 				}
 				i = end
-				if small && end-start <= maxNumberLen {
+				if small && end-start <= MaxNumberLen {
 					value = Value{Nanos: nanos, Small: true}
 				} else {
 					value, problem = bigValue(body[start:end])
