@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onemrc/onemrc/decimal"
 	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
@@ -28,15 +29,6 @@ func TestParseView(t *testing.T) {
 		_, err = parseView(bad)
 		assert.Error(t, err, "%v", bad)
 	}
-}
-
-func TestAddDecimalIsExact(t *testing.T) {
-	m, s := addDecimal(big.NewInt(15), -1, big.NewInt(3), 2) // 1.5 + 300
-	assert.Equal(t, "3015", m.String())
-	assert.Equal(t, -1, s)
-	m, s = addDecimal(new(big.Int), 0, big.NewInt(-1), -9)
-	assert.Equal(t, "-1", m.String())
-	assert.Equal(t, -9, s)
 }
 
 func TestSeedRoundTrip(t *testing.T) {
@@ -82,7 +74,7 @@ func TestAppendStatsMergesExactly(t *testing.T) {
 			local := st.Snapshot()
 
 			// The reference: every node's decimal merged, as one Snapshot.
-			mant, scale := local.SumDecimal()
+			sum := decimal.New(local.SumDecimal())
 			total, unique, nodes := local.TotalRequests, local.UniqueUsers, 0
 			if tc.view != nil {
 				others, err := parseView(tc.view)
@@ -92,11 +84,11 @@ func TestAppendStatsMergesExactly(t *testing.T) {
 				for _, o := range others {
 					if o.node != "a" {
 						total += o.count
-						mant, scale = addDecimal(mant, scale, o.mant, o.scale)
+						sum.AddScaled(o.mant, o.scale)
 					}
 				}
 			}
-			ref := store.SnapshotOf(total, min(unique, total), mant, scale)
+			ref := store.SnapshotOf(total, min(unique, total), sum.Mant(), sum.Scale())
 			want := string(store.AppendStats(nil, &ref))
 			want = want[:len(want)-1] + `,"scope":"cluster","nodes":` + strconv.Itoa(nodes) + `,"ageMs":`
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/onemrc/onemrc/decimal"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -334,16 +335,18 @@ func (n *Node) accept(res any) error {
 		return err
 	}
 	unique := n.users.unique()
-	var count uint64
-	mant, scale := new(big.Int), 0
+	var (
+		count uint64
+		sum   decimal.Decimal
+	)
 	for _, t := range nodes {
 		if t.node == n.cfg.NodeID {
 			continue
 		}
 		count += t.count
-		mant, scale = addDecimal(mant, scale, t.mant, t.scale)
+		sum.AddScaled(t.mant, t.scale)
 	}
-	n.view.Store(&view{at: time.Now(), unique: unique, nodes: len(nodes), others: store.NewTotals(count, mant, scale)})
+	n.view.Store(&view{at: time.Now(), unique: unique, nodes: len(nodes), others: store.NewTotals(count, sum.Mant(), sum.Scale())})
 	return nil
 }
 
@@ -368,16 +371,6 @@ func (n *Node) rejoin(ctx context.Context) error {
 	_ = loadScripts(ctx, n.rdb)
 	return nil
 }
-
-// addDecimal returns a*10^as + b*10^bs as m*10^scale, exactly.
-func addDecimal(a *big.Int, as int, b *big.Int, bs int) (*big.Int, int) {
-	scale := min(as, bs)
-	x := new(big.Int).Mul(a, pow10(as-scale))
-	y := new(big.Int).Mul(b, pow10(bs-scale))
-	return x.Add(x, y), scale
-}
-
-func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
 
 // AppendStats appends the cluster-wide /stats JSON: the other nodes' totals as of the
 // last acknowledged flush plus this node's live ones (so an event this node acknowledged

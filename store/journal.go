@@ -3,6 +3,9 @@ package store
 import (
 	"math/big"
 	"sync"
+
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 )
 
 // journal lists the user keys new to the process since the last drain, one list per
@@ -44,12 +47,12 @@ func (s *Store) DrainJournal(dst [][2]uint64) [][2]uint64 {
 
 // SumDecimal returns the snapshot's exact sum as mant * 10^scale (cold: it allocates).
 func (s *Snapshot) SumDecimal() (mant *big.Int, scale int) {
-	var d decimalSum
-	d.addScaled(s.nanos.bigInt(), -9)
+	var d decimal.Decimal
+	d.AddScaled(s.nanos.bigInt(), -event.NanoDigits)
 	if s.slow != nil {
-		d.add(&s.slow.dec)
+		d.Add(&s.slow.dec)
 	}
-	return new(big.Int).Set(&d.mant), d.scale
+	return new(big.Int).Set(d.Mant()), d.Scale()
 }
 
 // SnapshotOf makes a Snapshot of given totals and exact sum mant * 10^scale, for figures
@@ -63,9 +66,7 @@ func SnapshotOf(total, unique uint64, mant *big.Int, scale int) Snapshot {
 		snap.nanos = nanos
 		return snap
 	}
-	var d decimalSum
-	d.addScaled(mant, scale)
-	snap.slow = newSlowSum(&d, 0)
+	snap.slow = newSlowSum(decimal.New(mant, scale), 0)
 	return snap
 }
 

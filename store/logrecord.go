@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/big"
 	"math/bits"
+
+	"github.com/onemrc/onemrc/decimal"
 )
 
 // The write-ahead log keeps, per loop and batch, what the batch added: its event count,
@@ -46,7 +48,7 @@ type shardLog struct {
 	keys     []userKey // new to this loop since the last record
 	requests uint64    // Shard.requests at the last record
 	nanos    int128    // Shard.nanos at the last record
-	slow     decimalSum
+	slow     decimal.Decimal
 }
 
 // EnableLog makes the shard keep what AppendLogRecord needs. Call it before the shard
@@ -79,11 +81,11 @@ func (sh *Shard) AppendLogRecord(dst []byte) ([]byte, bool) {
 	dst = binary.LittleEndian.AppendUint64(dst, delta.hi)
 	dst = binary.LittleEndian.AppendUint64(dst, delta.lo)
 	var mant []byte
-	if !l.slow.isZero() {
-		mant = l.slow.mant.Bytes()
+	if !l.slow.IsZero() {
+		mant = l.slow.Mant().Bytes()
 	}
-	dst = binary.LittleEndian.AppendUint32(dst, uint32(int32(l.slow.scale)))
-	dst = append(dst, byte(int8(l.slow.mant.Sign())))
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(int32(l.slow.Scale())))
+	dst = append(dst, byte(int8(l.slow.Sign())))
 	dst = binary.LittleEndian.AppendUint16(dst, uint16(len(mant)))
 	dst = append(dst, mant...)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(l.keys)))
@@ -93,7 +95,7 @@ func (sh *Shard) AppendLogRecord(dst []byte) ([]byte, bool) {
 	}
 
 	l.requests, l.nanos = sh.requests, sh.nanos
-	l.slow = decimalSum{}
+	l.slow = decimal.Decimal{}
 	if cap(l.keys) > 1<<16 {
 		l.keys = nil // one huge batch does not pin its key list
 	} else {
@@ -192,7 +194,7 @@ func (s *Store) Apply(rec *LogRecord) error {
 	if rec.SlowMant.Sign() != 0 {
 		s.slowMu.Lock()
 		s.slowSeq.Add(1)
-		s.slow.addScaled(&rec.SlowMant, rec.SlowScale)
+		s.slow.AddScaled(&rec.SlowMant, rec.SlowScale)
 		s.slowSeq.Add(1)
 		s.slowMu.Unlock()
 	}
@@ -214,17 +216,17 @@ func (st *State) Apply(rec *LogRecord) error {
 	if st.TotalRequests+rec.Count < st.TotalRequests {
 		return fmt.Errorf("%w: the event count overflows", ErrBadLogRecord)
 	}
-	var d decimalSum
+	var d decimal.Decimal
 	if st.SumMant != nil {
-		d.addScaled(st.SumMant, st.SumScale)
+		d.AddScaled(st.SumMant, st.SumScale)
 	}
-	d.addScaled(int128{hi: rec.NanosHi, lo: rec.NanosLo}.bigInt(), -9)
-	d.addScaled(&rec.SlowMant, rec.SlowScale)
-	if err := CheckSum(&d.mant, d.scale); err != nil {
+	d.AddScaled(int128{hi: rec.NanosHi, lo: rec.NanosLo}.bigInt(), -9)
+	d.AddScaled(&rec.SlowMant, rec.SlowScale)
+	if err := d.Check(); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadLogRecord, err)
 	}
 	st.TotalRequests += rec.Count
-	st.SumMant, st.SumScale = new(big.Int).Set(&d.mant), d.scale
+	st.SumMant, st.SumScale = new(big.Int).Set(d.Mant()), d.Scale()
 	st.Users = append(st.Users, rec.Keys...)
 	return nil
 }

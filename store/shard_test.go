@@ -60,7 +60,7 @@ func TestPublishMovesSlowSumOnce(t *testing.T) {
 	assert.True(t, sh.hasSlow)
 	sh.Publish()
 	assert.False(t, sh.hasSlow)
-	assert.True(t, sh.pending.isZero(), "published slow values leave the loop-local sum")
+	assert.True(t, sh.pending.IsZero(), "published slow values leave the loop-local sum")
 	sh.Publish()
 	sh.Record(&event.Event{UserID: []byte("u"), Value: smallValue(1)})
 	sh.Publish()

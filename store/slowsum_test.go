@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onemrc/onemrc/decimal"
 	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -171,11 +172,11 @@ func nanosInt(v int64) int128 {
 
 // truncated returns minus the integer part of s in nanounits.
 func truncated(s *slowSum) *big.Int {
-	n := new(big.Int).Set(&s.dec.mant)
-	if e := s.dec.scale + event.NanoDigits; e >= 0 {
-		n.Mul(n, bigPow10(e))
+	n := new(big.Int).Set(s.dec.Mant())
+	if e := s.dec.Scale() + event.NanoDigits; e >= 0 {
+		n.Mul(n, decimal.Pow10(e))
 	} else {
-		n.Quo(n, bigPow10(-e))
+		n.Quo(n, decimal.Pow10(-e))
 	}
 	return n.Neg(n)
 }

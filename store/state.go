@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"math/big"
 	"math/bits"
+
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 )
 
 // State is everything a Store has counted, in a form that can be written down and read
@@ -25,12 +28,8 @@ type State struct {
 // after the loops have stopped.
 func (s *Store) State() State {
 	snap := s.Snapshot()
-	var d decimalSum
-	d.addScaled(snap.nanos.bigInt(), -9)
-	if snap.slow != nil {
-		d.add(&snap.slow.dec)
-	}
-	st := State{Seed: s.seed, TotalRequests: snap.TotalRequests, SumMant: new(big.Int).Set(&d.mant), SumScale: d.scale}
+	mant, scale := snap.SumDecimal()
+	st := State{Seed: s.seed, TotalRequests: snap.TotalRequests, SumMant: mant, SumScale: scale}
 	st.Users = make([][2]uint64, 0, s.users.count.Load())
 	for i := range s.users.parts {
 		p := &s.users.parts[i]
@@ -88,7 +87,7 @@ func Restore(st State, opts Options) (*Store, error) {
 			// it still moves, so no Snapshot can pair these totals with an
 			// older view.
 			s.slowSeq.Add(1)
-			s.slow.addScaled(st.SumMant, st.SumScale)
+			s.slow.AddScaled(st.SumMant, st.SumScale)
 			s.slowSeq.Add(1)
 		}
 	}
@@ -98,18 +97,8 @@ func Restore(st State, opts Options) (*Store, error) {
 
 // toNanos returns mant * 10^scale in 1e-9 units when that is an integer within int128.
 func toNanos(mant *big.Int, scale int) (int128, bool) {
-	n := new(big.Int).Set(mant)
-	switch {
-	case scale+9 >= 0:
-		n.Mul(n, bigPow10(scale+9))
-	default:
-		var rem big.Int
-		n.QuoRem(n, bigPow10(-(scale + 9)), &rem)
-		if rem.Sign() != 0 {
-			return int128{}, false
-		}
-	}
-	if n.BitLen() > 126 {
+	n, ok := decimal.New(mant, scale).Int(-event.NanoDigits)
+	if !ok || n.BitLen() > 126 {
 		return int128{}, false
 	}
 	abs := new(big.Int).Abs(n)

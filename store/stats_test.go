@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/onemrc/onemrc/decimal"
 	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -133,10 +134,10 @@ func TestAppendStatsMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-func decimalOf(t testing.TB, text string) *decimalSum {
+func decimalOf(t testing.TB, text string) *decimal.Decimal {
 	t.Helper()
-	var d decimalSum
-	d.addText([]byte(text))
+	var d decimal.Decimal
+	addText(&d, []byte(text))
 	return &d
 }
 

@@ -41,15 +41,14 @@ func (t *Totals) AddTo(local *Snapshot) Snapshot {
 	if sum.isNeg() != local.nanos.isNeg() && local.nanos.isNeg() == t.nanos.isNeg() {
 		// The Small sums overflow int128 (beyond 1.7e20 units, which takes some 2^64
 		// events): carry t's whole sum in the slow part, uncached.
-		var d decimalSum
-		d.addScaled(t.nanos.bigInt(), -event.NanoDigits)
+		out.slow = &slowSum{}
+		out.slow.dec.AddScaled(t.nanos.bigInt(), -event.NanoDigits)
 		if !t.slow.isZero() {
-			d.add(&t.slow.dec)
+			out.slow.dec.Add(&t.slow.dec)
 		}
 		if !local.slow.isZero() {
-			d.add(&local.slow.dec)
+			out.slow.dec.Add(&local.slow.dec)
 		}
-		out.slow = &slowSum{dec: d}
 		return out
 	}
 	out.nanos = sum
@@ -70,8 +69,8 @@ func (t *Totals) combine(local *slowSum) *slowSum {
 		return c.sum
 	}
 	c := &combinedSlow{local: local, sum: &slowSum{}}
-	c.sum.dec.add(&local.dec)
-	c.sum.dec.add(&t.slow.dec)
+	c.sum.dec.Add(&local.dec)
+	c.sum.dec.Add(&t.slow.dec)
 	t.last.Store(c)
 	return c.sum
 }

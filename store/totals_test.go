@@ -4,6 +4,7 @@ import (
 	"math/big"
 	"testing"
 
+	"github.com/onemrc/onemrc/decimal"
 	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,7 +36,7 @@ func TestTotalsAddTo(t *testing.T) {
 				sh.Record(&event.Event{UserID: []byte("u"), Value: textValue(v)})
 			}
 			sh.Publish()
-			mant, scale := decimalOf(t, tc.other).mant, decimalOf(t, tc.other).scale
+			mant, scale := *decimalOf(t, tc.other).Mant(), decimalOf(t, tc.other).Scale()
 			if tc.other == "0" {
 				mant, scale = *new(big.Int), 0
 			}
@@ -47,10 +48,8 @@ func TestTotalsAddTo(t *testing.T) {
 				got := string(AppendStats(nil, &snap))
 				// The reference: both exact sums merged into one decimal.
 				lm, ls := local.SumDecimal()
-				var d decimalSum
-				d.addScaled(lm, ls)
-				d.addScaled(&mant, scale)
-				ref := SnapshotOf(local.TotalRequests+tc.otherCount, local.UniqueUsers, &d.mant, d.scale)
+				d := decimal.New(lm, ls).AddScaled(&mant, scale)
+				ref := SnapshotOf(local.TotalRequests+tc.otherCount, local.UniqueUsers, d.Mant(), d.Scale())
 				require.Equal(t, refStats(t, &ref), got)
 				return got
 			}
