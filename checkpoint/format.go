@@ -14,7 +14,7 @@
 //	seed      2 x uint64
 //	position  uint64  the write-ahead log position this snapshot covers: replay starts there
 //	total     uint64  events counted
-//	scale     int32   the sum is mant * 10^scale, store.MinSumScale <= scale <= store.MaxSumScale
+//	scale     int32   the sum is mant * 10^scale, decimal.MinScale <= scale <= decimal.MaxScale
 //	sign      int8    -1, 0 or 1; 0 exactly when mantLen is 0
 //	mantLen   uint32  bytes of |mant|, big-endian, no leading zero byte, at most maxMantBytes
 //	mant      mantLen bytes
@@ -44,9 +44,9 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
-	"math/big"
 	"slices"
 
+	"github.com/onemrc/onemrc/decimal"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -58,8 +58,8 @@ const (
 	fixedV2   = fixedV1 + 8 // + position
 	trailerV1 = 8 + 4       // users before the keys, crc
 	trailerV2 = 8 + 4       // users after the keys, crc
-	// maxMantBytes is the longest |mant| a store's sum can need (store.MaxSumMantBits).
-	maxMantBytes = (store.MaxSumMantBits + 7) / 8
+	// maxMantBytes is the longest |mant| a store's sum can need.
+	maxMantBytes = decimal.MaxMantBytes
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -70,20 +70,19 @@ type Meta struct {
 	Position      uint64 // the log position the checkpoint covers (0 for version 1)
 	Seed          [2]uint64
 	TotalRequests uint64
-	SumMant       *big.Int // nil or zero: no sum
-	SumScale      int
-	Users         uint64 // the number of keys (read); a Writer counts them itself
+	Sum           *decimal.Decimal // nil or zero: no sum
+	Users         uint64           // the number of keys (read); a Writer counts them itself
 }
 
 // MetaOf returns the Meta of st at log position pos.
 func MetaOf(st store.State, pos uint64) Meta {
 	return Meta{Version: version, Position: pos, Seed: st.Seed, TotalRequests: st.TotalRequests,
-		SumMant: st.SumMant, SumScale: st.SumScale, Users: uint64(len(st.Users))}
+		Sum: st.Sum, Users: uint64(len(st.Users))}
 }
 
 // State returns m's totals as a State without users.
 func (m Meta) State() store.State {
-	return store.State{Seed: m.Seed, TotalRequests: m.TotalRequests, SumMant: m.SumMant, SumScale: m.SumScale}
+	return store.State{Seed: m.Seed, TotalRequests: m.TotalRequests, Sum: m.Sum}
 }
 
 // Writer streams a version 2 checkpoint: NewWriter writes the header, Add each key in
@@ -103,7 +102,7 @@ type Writer struct {
 func NewWriter(w io.Writer, m Meta) (*Writer, error) {
 	// A State no store could produce is refused here rather than written and then
 	// refused by the reader.
-	if err := store.CheckSum(m.SumMant, m.SumScale); err != nil {
+	if err := m.Sum.Check(); err != nil {
 		return nil, fmt.Errorf("checkpoint: not writing an impossible state: %w", err)
 	}
 	if m.Seed == ([2]uint64{}) {
@@ -128,12 +127,14 @@ func NewWriter(w io.Writer, m Meta) (*Writer, error) {
 func appendTotals(hdr []byte, m Meta) []byte {
 	var mant []byte
 	sign := int8(0)
-	if m.SumMant != nil {
-		mant = m.SumMant.Bytes()
-		sign = int8(m.SumMant.Sign())
+	scale := 0
+	if m.Sum != nil {
+		mant = m.Sum.Mant().Bytes()
+		sign = int8(m.Sum.Sign())
+		scale = m.Sum.Scale()
 	}
 	hdr = binary.LittleEndian.AppendUint64(hdr, m.TotalRequests)
-	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(int32(m.SumScale)))
+	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(int32(scale)))
 	hdr = append(hdr, byte(sign))
 	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(len(mant)))
 	return append(hdr, mant...)
@@ -273,13 +274,13 @@ func NewReader(r io.Reader, size int64) (*Reader, error) {
 		p = p[8:]
 	}
 	m.TotalRequests = binary.LittleEndian.Uint64(p)
-	m.SumScale = int(int32(binary.LittleEndian.Uint32(p[8:])))
+	scale := int(int32(binary.LittleEndian.Uint32(p[8:])))
 	sign := int8(p[12])
 	mantLen := binary.LittleEndian.Uint32(p[13:])
 	// Every field is bounded by what a Writer writes for a store's State before it is
 	// used: a scale of 2^31 would cost 10^(2^31) at the first /stats.
-	if m.SumScale < store.MinSumScale || m.SumScale > store.MaxSumScale {
-		return nil, fmt.Errorf("%w: scale %d outside the store's [%d, %d]", ErrCorrupt, m.SumScale, store.MinSumScale, store.MaxSumScale)
+	if scale < decimal.MinScale || scale > decimal.MaxScale {
+		return nil, fmt.Errorf("%w: scale %d outside the store's [%d, %d]", ErrCorrupt, scale, decimal.MinScale, decimal.MaxScale)
 	}
 	if sign < -1 || sign > 1 {
 		return nil, fmt.Errorf("%w: sign %d is not -1, 0 or 1", ErrCorrupt, sign)
@@ -297,11 +298,8 @@ func NewReader(r io.Reader, size int64) (*Reader, error) {
 	if mantLen > 0 && mant[0] == 0 {
 		return nil, fmt.Errorf("%w: mant has a leading zero byte", ErrCorrupt)
 	}
-	m.SumMant = new(big.Int).SetBytes(mant)
-	if sign < 0 {
-		m.SumMant.Neg(m.SumMant)
-	}
-	if err := store.CheckSum(m.SumMant, m.SumScale); err != nil {
+	m.Sum = new(decimal.Decimal).SetBinary(int(sign), mant, scale)
+	if err := m.Sum.Check(); err != nil {
 		return nil, fmt.Errorf("%w: mant: %v", ErrCorrupt, err)
 	}
 	// The key count is checked against the file's size before anything is allocated

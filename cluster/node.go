@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -179,9 +178,9 @@ func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 func (n *Node) Seed() [2]uint64 { return n.seed }
 
 // StoredTotals returns what Redis holds for this node id (from an earlier run), if any.
-func (n *Node) StoredTotals(ctx context.Context) (count uint64, mant *big.Int, scale int, ok bool, err error) {
-	t, ok, err := readNode(ctx, n.rdb, n.cfg.NodeID)
-	return t.count, t.mant, t.scale, ok, err
+func (n *Node) StoredTotals(ctx context.Context) (t Totals, ok bool, err error) {
+	nt, ok, err := readNode(ctx, n.rdb, n.cfg.NodeID)
+	return nt.Totals, ok, err
 }
 
 // Start begins flushing st every FlushInterval. st must have its journal enabled.
@@ -261,7 +260,7 @@ func (n *Node) Flush(ctx context.Context) error {
 	n.users.add(n.drained)
 
 	snap := n.st.Snapshot()
-	mant, scale := snap.SumDecimal()
+	sum := snap.SumDecimal()
 	seq := n.seq + 1
 
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout+time.Second)
@@ -269,7 +268,7 @@ func (n *Node) Flush(ctx context.Context) error {
 	pipe := n.rdb.Pipeline()
 	ops := n.users.queue(ctx, pipe, n.st, n.cfg.NodeID, time.Now())
 	res := flushScript.EvalSha(ctx, pipe, scriptKeys(n.cfg.NodeID), n.token, LeaseTTL(n.cfg.FlushInterval).Milliseconds(),
-		n.epoch, n.cfg.NodeID, seq, snap.TotalRequests, mant.String(), scale)
+		n.epoch, n.cfg.NodeID, seq, snap.TotalRequests, sum.Mant().String(), sum.Scale())
 	_, execErr := pipe.Exec(ctx)
 	if execErr != nil && redis.HasErrorPrefix(execErr, "NOSCRIPT") {
 		// Redis restarted (or failed over) and forgot the scripts; the next flush has them.
@@ -343,10 +342,10 @@ func (n *Node) accept(res any) error {
 		if t.node == n.cfg.NodeID {
 			continue
 		}
-		count += t.count
-		sum.AddScaled(t.mant, t.scale)
+		count += t.Count
+		sum.Add(t.Sum)
 	}
-	n.view.Store(&view{at: time.Now(), unique: unique, nodes: len(nodes), others: store.NewTotals(count, sum.Mant(), sum.Scale())})
+	n.view.Store(&view{at: time.Now(), unique: unique, nodes: len(nodes), others: store.NewTotals(count, &sum)})
 	return nil
 }
 

@@ -52,19 +52,19 @@ func openClusterStore(cfg config, log *slog.Logger) (*store.Store, *cluster.Node
 	case !restored:
 		st = store.New(store.Options{Seed: node.Seed()})
 	}
-	count, mant, scale, ok, err := node.StoredTotals(ctx)
+	stored, ok, err := node.StoredTotals(ctx)
 	if err != nil {
 		node.Close(ctx)
 		return nil, nil, rec, err
 	}
 	local := st.Snapshot().TotalRequests
 	switch {
-	case ok && count > local && cfg.dataDir != "":
+	case ok && stored.Count > local && cfg.dataDir != "":
 		log.Info("redis holds more events for this node than its log: events counted but never acknowledged; the log wins",
-			"node", cfg.nodeID, "redis", count, "log", local)
-	case ok && count > local:
-		log.Info("continuing from the totals redis holds for this node", "node", cfg.nodeID, "totalRequests", count)
-		st, err = store.Restore(store.State{Seed: node.Seed(), TotalRequests: count, SumMant: mant, SumScale: scale}, store.Options{})
+			"node", cfg.nodeID, "redis", stored.Count, "log", local)
+	case ok && stored.Count > local:
+		log.Info("continuing from the totals redis holds for this node", "node", cfg.nodeID, "totalRequests", stored.Count)
+		st, err = store.Restore(store.State{Seed: node.Seed(), TotalRequests: stored.Count, Sum: stored.Sum}, store.Options{})
 		if err != nil {
 			node.Close(ctx)
 			return nil, nil, rec, err

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"math/big"
 	"sync"
 
 	"github.com/onemrc/onemrc/decimal"
@@ -45,28 +44,28 @@ func (s *Store) DrainJournal(dst [][2]uint64) [][2]uint64 {
 	return dst
 }
 
-// SumDecimal returns the snapshot's exact sum as mant * 10^scale (cold: it allocates).
-func (s *Snapshot) SumDecimal() (mant *big.Int, scale int) {
-	var d decimal.Decimal
+// SumDecimal returns the snapshot's exact sum as a new Decimal (cold: it allocates).
+func (s *Snapshot) SumDecimal() *decimal.Decimal {
+	d := new(decimal.Decimal)
 	d.AddScaled(s.nanos.bigInt(), -event.NanoDigits)
 	if s.slow != nil {
 		d.Add(&s.slow.dec)
 	}
-	return new(big.Int).Set(d.Mant()), d.Scale()
+	return d
 }
 
-// SnapshotOf makes a Snapshot of given totals and exact sum mant * 10^scale, for figures
+// SnapshotOf makes a Snapshot of given totals and exact sum (nil is 0), for figures
 // that come from elsewhere (a cluster's merged totals) and are written with AppendStats.
-func SnapshotOf(total, unique uint64, mant *big.Int, scale int) Snapshot {
+func SnapshotOf(total, unique uint64, sum *decimal.Decimal) Snapshot {
 	snap := Snapshot{TotalRequests: total, UniqueUsers: unique}
-	if mant == nil || mant.Sign() == 0 {
+	if sum == nil || sum.IsZero() {
 		return snap
 	}
-	if nanos, ok := toNanos(mant, scale); ok {
+	if nanos, ok := toNanos(sum); ok {
 		snap.nanos = nanos
 		return snap
 	}
-	snap.slow = newSlowSum(decimal.New(mant, scale), 0)
+	snap.slow = newSlowSum(sum, 0)
 	return snap
 }
 

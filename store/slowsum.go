@@ -82,7 +82,7 @@ func (s *slowSum) binary() *slowBinary {
 }
 
 // convert computes s.bin from s.dec: the expensive step, counted in slowRoundings.
-// Its cost is bounded by the sum's bounds (MinSumScale, MaxSumScale, MaxSumMantBits).
+// Its cost is bounded by the sum's bounds (decimal.MinScale, MaxScale, MaxMantBits).
 func (s *slowSum) convert() {
 	slowRoundings.Add(1)
 	b := &s.bin

@@ -152,7 +152,7 @@ func TestSlowStatsMatchExactRational(t *testing.T) {
 		case 1:
 			snap.nanos = int128{hi: r.Uint64() >> r.UintN(65), lo: r.Uint64()}
 		case 2: // a Small sum that cancels the integer part of the slow one, give or take
-			if n, ok := toNanos(truncated(snap.slow), -event.NanoDigits); ok {
+			if n, ok := toNanos(decimal.New(truncated(snap.slow), -event.NanoDigits)); ok {
 				snap.nanos = n
 				snap.nanos.addInt64(-r.Int64N(3) + 1)
 			}

@@ -71,14 +71,3 @@ func addText(d *decimal.Decimal, text []byte) {
 	}
 	d.Add(&x)
 }
-
-// Deprecated names kept for one commit while callers move to package decimal.
-const (
-	MinSumScale      = decimal.MinScale
-	MaxSumScale      = decimal.MaxScale
-	MaxSumMantBits   = decimal.MaxMantBits
-	MaxSumMantDigits = decimal.MaxMantDigits
-)
-
-// CheckSum reports whether mant * 10^scale is within decimal's bounds (see Decimal.Check).
-func CheckSum(mant *big.Int, scale int) error { return decimal.New(mant, scale).Check() }

@@ -1,9 +1,9 @@
 package store
 
 import (
-	"math/big"
 	"sync/atomic"
 
+	"github.com/onemrc/onemrc/decimal"
 	"github.com/onemrc/onemrc/event"
 )
 
@@ -24,9 +24,9 @@ type combinedSlow struct {
 	local, sum *slowSum
 }
 
-// NewTotals returns count events with the exact sum mant * 10^scale (mant nil means 0).
-func NewTotals(count uint64, mant *big.Int, scale int) *Totals {
-	snap := SnapshotOf(count, 0, mant, scale)
+// NewTotals returns count events with the exact sum (nil means 0).
+func NewTotals(count uint64, sum *decimal.Decimal) *Totals {
+	snap := SnapshotOf(count, 0, sum)
 	return &Totals{count: count, nanos: snap.nanos, slow: snap.slow}
 }
 

@@ -103,7 +103,7 @@ func BenchmarkCommitParallel(b *testing.B) {
 
 // writeSnapshot writes a version 2 snapshot of users keys (one event each) to dir.
 func writeSnapshot(t testing.TB, dir string, users int) {
-	f, err := checkpoint.Create(dir, checkpoint.Meta{Seed: [2]uint64{1, 2}, TotalRequests: uint64(users), SumMant: nil, SumScale: 0})
+	f, err := checkpoint.Create(dir, checkpoint.Meta{Seed: [2]uint64{1, 2}, TotalRequests: uint64(users)})
 	require.NoError(t, err)
 	for i := range users {
 		require.NoError(t, f.Add([2]uint64{uint64(i), uint64(i) * 0xbf58476d1ce4e5b9}))
