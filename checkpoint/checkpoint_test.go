@@ -15,12 +15,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
 
 func sampleState(users int) store.State {
-	st := store.State{Seed: [2]uint64{0x1234, 0xfeed}, TotalRequests: uint64(users) * 3, SumScale: -9}
-	st.SumMant, _ = new(big.Int).SetString("-123456789012345678901234567890", 10)
+	mant, _ := new(big.Int).SetString("-123456789012345678901234567890", 10)
+	st := store.State{Seed: [2]uint64{0x1234, 0xfeed}, TotalRequests: uint64(users) * 3, Sum: decimal.New(mant, -9)}
 	for i := range users {
 		st.Users = append(st.Users, [2]uint64{uint64(i) * 0x9e3779b97f4a7c15, uint64(i) + 1})
 	}
@@ -49,15 +51,14 @@ func TestRoundTrip(t *testing.T) {
 			got, m, err := DecodeMeta(bytes.NewReader(b), int64(len(b)))
 			require.NoError(t, err)
 			if v1 {
-				assert.Equal(t, Meta{Version: 1, Seed: st.Seed, TotalRequests: st.TotalRequests, SumMant: got.SumMant, SumScale: st.SumScale, Users: uint64(users)}, m)
+				assert.Equal(t, Meta{Version: 1, Seed: st.Seed, TotalRequests: st.TotalRequests, Sum: got.Sum, Users: uint64(users)}, m)
 			} else {
 				assert.Equal(t, uint64(12345), m.Position)
 				assert.True(t, slices.IsSortedFunc(got.Users, CompareKeys))
 			}
 			assert.Equal(t, st.Seed, got.Seed)
 			assert.Equal(t, st.TotalRequests, got.TotalRequests)
-			assert.Equal(t, st.SumScale, got.SumScale)
-			assert.Zero(t, st.SumMant.Cmp(got.SumMant))
+			assert.Equal(t, st.Sum.String(), got.Sum.String(), "the same mantissa and scale")
 			assert.Equal(t, len(st.Users), len(got.Users))
 			if users > 0 {
 				assert.ElementsMatch(t, st.Users, got.Users)
@@ -137,8 +138,8 @@ func TestWriteKeepsTheNewestTwo(t *testing.T) {
 func TestStoreThroughFile(t *testing.T) {
 	s := store.New(store.Options{})
 	sh := s.NewShard()
-	var d store.Decoder
-	var ev store.Event
+	var d event.Decoder
+	var ev event.Event
 	for _, body := range []string{`{"userId":"a","value":1.5}`, `{"userId":"b","value":1e300}`, `{"userId":"a","value":-2}`} {
 		require.NoError(t, d.Decode([]byte(body), &ev))
 		sh.Record(&ev)
@@ -222,7 +223,7 @@ func (r rawFile) bytes() []byte {
 // beyond that is refused, with an error that names the field and the bound, before
 // anything is computed with it, even when the checksum matches.
 func TestDecodeRejectsFieldsBeyondTheWriter(t *testing.T) {
-	tooWide := new(big.Int).Lsh(big.NewInt(1), store.MaxSumMantBits).Bytes() // 4122 bits
+	tooWide := new(big.Int).Lsh(big.NewInt(1), decimal.MaxMantBits).Bytes() // 4122 bits
 	longLen := uint32(1 << 30)
 	tests := []struct {
 		name string
@@ -231,8 +232,8 @@ func TestDecodeRejectsFieldsBeyondTheWriter(t *testing.T) {
 	}{
 		{"scale far above", rawFile{total: 1, scale: math.MaxInt32, sign: 1, mant: []byte{1}}, "scale 2147483647 outside the store's [-911, 309]"},
 		{"scale far below", rawFile{total: 1, scale: math.MinInt32, sign: 1, mant: []byte{1}}, "scale -2147483648 outside the store's [-911, 309]"},
-		{"scale just above", rawFile{total: 1, scale: store.MaxSumScale + 1, sign: 1, mant: []byte{1}}, "scale 310 outside"},
-		{"scale just below", rawFile{total: 1, scale: store.MinSumScale - 1, sign: -1, mant: []byte{1}}, "scale -912 outside"},
+		{"scale just above", rawFile{total: 1, scale: decimal.MaxScale + 1, sign: 1, mant: []byte{1}}, "scale 310 outside"},
+		{"scale just below", rawFile{total: 1, scale: decimal.MinScale - 1, sign: -1, mant: []byte{1}}, "scale -912 outside"},
 		{"scale of a zero sum", rawFile{total: 1, scale: 1 << 20}, "scale 1048576 outside"},
 		{"sign", rawFile{total: 1, scale: -9, sign: 2, mant: []byte{1}}, "sign 2 is not -1, 0 or 1"},
 		{"mantLen beyond the sum bound", rawFile{total: 1, scale: -9, sign: 1, mant: make([]byte, maxMantBytes+1)}, "mantLen 517 exceeds 516 bytes"},
@@ -253,8 +254,8 @@ func TestDecodeRejectsFieldsBeyondTheWriter(t *testing.T) {
 	}
 	// The bounds themselves are legal.
 	for _, f := range []rawFile{
-		{total: 1, scale: store.MaxSumScale, sign: -1, mant: []byte{1}},
-		{total: 1, scale: store.MinSumScale, sign: 1, mant: new(big.Int).Lsh(big.NewInt(1), store.MaxSumMantBits-1).Bytes()},
+		{total: 1, scale: decimal.MaxScale, sign: -1, mant: []byte{1}},
+		{total: 1, scale: decimal.MinScale, sign: 1, mant: new(big.Int).Lsh(big.NewInt(1), decimal.MaxMantBits-1).Bytes()},
 		{total: 3, scale: 0, users: 3},
 	} {
 		b := f.bytes()
@@ -265,7 +266,7 @@ func TestDecodeRejectsFieldsBeyondTheWriter(t *testing.T) {
 
 func TestEncodeRefusesAnImpossibleState(t *testing.T) {
 	st := sampleState(3)
-	st.SumScale = store.MaxSumScale + 1
+	st.Sum = decimal.New(st.Sum.Mant(), decimal.MaxScale+1)
 	assert.ErrorContains(t, Encode(io.Discard, st), "sum scale 310 outside")
 	st = sampleState(3)
 	st.TotalRequests = 2
@@ -337,11 +338,13 @@ func writeFile(path string) error { return os.WriteFile(path, []byte("partial"),
 func encodeV1(st store.State) []byte {
 	var mant []byte
 	sign := int8(0)
-	if st.SumMant != nil {
-		mant = st.SumMant.Bytes()
-		sign = int8(st.SumMant.Sign())
+	scale := 0
+	if st.Sum != nil {
+		mant = st.Sum.Mant().Bytes()
+		sign = int8(st.Sum.Sign())
+		scale = st.Sum.Scale()
 	}
-	r := rawFile{total: st.TotalRequests, scale: int32(st.SumScale), sign: sign, mant: mant}
+	r := rawFile{total: st.TotalRequests, scale: int32(scale), sign: sign, mant: mant}
 	b := r.bytes()
 	b = b[:len(b)-4-8] // no users, no crc
 	b[12], b[20] = 0, 0
@@ -371,7 +374,7 @@ func TestV2KeysAreStrictlyAscending(t *testing.T) {
 		assert.ErrorContains(t, w.Add(keys[1]), "strictly ascending", name)
 
 		// The same file forged with a valid checksum.
-		b := encode(t, store.State{Seed: st.Seed, TotalRequests: 5, SumMant: new(big.Int), Users: [][2]uint64{{0, 1}, {0, 2}}})
+		b := encode(t, store.State{Seed: st.Seed, TotalRequests: 5, Sum: new(decimal.Decimal), Users: [][2]uint64{{0, 1}, {0, 2}}})
 		off := fixedV2
 		for i, k := range keys {
 			binary.LittleEndian.PutUint64(b[off+16*i:], k[0])
@@ -401,7 +404,7 @@ func TestV1IsReadAndReplaced(t *testing.T) {
 	}
 	st, m, path, _, err := LoadNewest(dir)
 	require.NoError(t, err)
-	assert.Equal(t, Meta{Version: 2, Position: 101, Seed: st.Seed, TotalRequests: st.TotalRequests, SumMant: st.SumMant, SumScale: st.SumScale, Users: 6}, m)
+	assert.Equal(t, Meta{Version: 2, Position: 101, Seed: st.Seed, TotalRequests: st.TotalRequests, Sum: st.Sum, Users: 6}, m)
 	assert.Equal(t, "onemrc-00000000000000000003.ckpt", filepath.Base(path))
 	_, err = os.Stat(filepath.Join(dir, "onemrc-00000000000000000001.ckpt"))
 	assert.True(t, os.IsNotExist(err), "the v1 file is gone once two newer exist")

@@ -1,39 +1,3 @@
-// Package checkpoint writes a store's state to disk and reads it back.
-//
-// A checkpoint is one file, written whole to a temporary name, fsynced, renamed into
-// place and made durable with an fsync of the directory, so a crash leaves either the old
-// file or the new one, never a torn one. The format is versioned and checksummed; a file
-// that is truncated or corrupt is detected and skipped in favour of the previous good one,
-// which is why the newest two are kept.
-//
-// Layout, integers little-endian. Version 2 (written):
-//
-//	magic     8 bytes "ONEMRCCK"
-//	version   uint16 (2)
-//	reserved  uint16 (0)
-//	seed      2 x uint64
-//	position  uint64  the write-ahead log position this snapshot covers: replay starts there
-//	total     uint64  events counted
-//	scale     int32   the sum is mant * 10^scale, store.MinSumScale <= scale <= store.MaxSumScale
-//	sign      int8    -1, 0 or 1; 0 exactly when mantLen is 0
-//	mantLen   uint32  bytes of |mant|, big-endian, no leading zero byte, at most maxMantBytes
-//	mant      mantLen bytes
-//	keys      users x 16 bytes (two uint64 lanes), strictly ascending by lane a then b
-//	users     uint64  number of keys, at most total; also fixed by the file's size
-//	crc       uint32  CRC-32C (Castagnoli) of every byte above
-//
-// The key count follows the keys so that a compaction can merge sorted runs straight
-// into the file without counting them first; the reader still knows it before reading a
-// key, from the file's size. Sorted keys let a compaction merge instead of building a set,
-// and make a duplicate key (which no store writes) detectable as it streams by.
-//
-// Version 1 (read only; its position is 0): no position field, users (uint64) before the
-// keys, keys in any order.
-//
-// Never trust what is read back: a Reader accepts only what a Writer can write for a
-// State that a store produced (the bounds above), and checks every length and count
-// before it allocates or computes anything with it. A file outside them did not come
-// from onemrcd (or was corrupted in a way the checksum missed), and is skipped loudly.
 package checkpoint
 
 import (
@@ -44,9 +8,9 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
-	"math/big"
 	"slices"
 
+	"github.com/onemrc/onemrc/decimal"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -58,8 +22,8 @@ const (
 	fixedV2   = fixedV1 + 8 // + position
 	trailerV1 = 8 + 4       // users before the keys, crc
 	trailerV2 = 8 + 4       // users after the keys, crc
-	// maxMantBytes is the longest |mant| a store's sum can need (store.MaxSumMantBits).
-	maxMantBytes = (store.MaxSumMantBits + 7) / 8
+	// maxMantBytes is the longest |mant| a store's sum can need.
+	maxMantBytes = decimal.MaxMantBytes
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -70,20 +34,19 @@ type Meta struct {
 	Position      uint64 // the log position the checkpoint covers (0 for version 1)
 	Seed          [2]uint64
 	TotalRequests uint64
-	SumMant       *big.Int // nil or zero: no sum
-	SumScale      int
-	Users         uint64 // the number of keys (read); a Writer counts them itself
+	Sum           *decimal.Decimal // nil or zero: no sum
+	Users         uint64           // the number of keys (read); a Writer counts them itself
 }
 
 // MetaOf returns the Meta of st at log position pos.
 func MetaOf(st store.State, pos uint64) Meta {
 	return Meta{Version: version, Position: pos, Seed: st.Seed, TotalRequests: st.TotalRequests,
-		SumMant: st.SumMant, SumScale: st.SumScale, Users: uint64(len(st.Users))}
+		Sum: st.Sum, Users: uint64(len(st.Users))}
 }
 
 // State returns m's totals as a State without users.
 func (m Meta) State() store.State {
-	return store.State{Seed: m.Seed, TotalRequests: m.TotalRequests, SumMant: m.SumMant, SumScale: m.SumScale}
+	return store.State{Seed: m.Seed, TotalRequests: m.TotalRequests, Sum: m.Sum}
 }
 
 // Writer streams a version 2 checkpoint: NewWriter writes the header, Add each key in
@@ -103,7 +66,7 @@ type Writer struct {
 func NewWriter(w io.Writer, m Meta) (*Writer, error) {
 	// A State no store could produce is refused here rather than written and then
 	// refused by the reader.
-	if err := store.CheckSum(m.SumMant, m.SumScale); err != nil {
+	if err := m.Sum.Check(); err != nil {
 		return nil, fmt.Errorf("checkpoint: not writing an impossible state: %w", err)
 	}
 	if m.Seed == ([2]uint64{}) {
@@ -128,12 +91,14 @@ func NewWriter(w io.Writer, m Meta) (*Writer, error) {
 func appendTotals(hdr []byte, m Meta) []byte {
 	var mant []byte
 	sign := int8(0)
-	if m.SumMant != nil {
-		mant = m.SumMant.Bytes()
-		sign = int8(m.SumMant.Sign())
+	scale := 0
+	if m.Sum != nil {
+		mant = m.Sum.Mant().Bytes()
+		sign = int8(m.Sum.Sign())
+		scale = m.Sum.Scale()
 	}
 	hdr = binary.LittleEndian.AppendUint64(hdr, m.TotalRequests)
-	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(int32(m.SumScale)))
+	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(int32(scale)))
 	hdr = append(hdr, byte(sign))
 	hdr = binary.LittleEndian.AppendUint32(hdr, uint32(len(mant)))
 	return append(hdr, mant...)
@@ -273,13 +238,13 @@ func NewReader(r io.Reader, size int64) (*Reader, error) {
 		p = p[8:]
 	}
 	m.TotalRequests = binary.LittleEndian.Uint64(p)
-	m.SumScale = int(int32(binary.LittleEndian.Uint32(p[8:])))
+	scale := int(int32(binary.LittleEndian.Uint32(p[8:])))
 	sign := int8(p[12])
 	mantLen := binary.LittleEndian.Uint32(p[13:])
 	// Every field is bounded by what a Writer writes for a store's State before it is
 	// used: a scale of 2^31 would cost 10^(2^31) at the first /stats.
-	if m.SumScale < store.MinSumScale || m.SumScale > store.MaxSumScale {
-		return nil, fmt.Errorf("%w: scale %d outside the store's [%d, %d]", ErrCorrupt, m.SumScale, store.MinSumScale, store.MaxSumScale)
+	if scale < decimal.MinScale || scale > decimal.MaxScale {
+		return nil, fmt.Errorf("%w: scale %d outside the store's [%d, %d]", ErrCorrupt, scale, decimal.MinScale, decimal.MaxScale)
 	}
 	if sign < -1 || sign > 1 {
 		return nil, fmt.Errorf("%w: sign %d is not -1, 0 or 1", ErrCorrupt, sign)
@@ -297,11 +262,8 @@ func NewReader(r io.Reader, size int64) (*Reader, error) {
 	if mantLen > 0 && mant[0] == 0 {
 		return nil, fmt.Errorf("%w: mant has a leading zero byte", ErrCorrupt)
 	}
-	m.SumMant = new(big.Int).SetBytes(mant)
-	if sign < 0 {
-		m.SumMant.Neg(m.SumMant)
-	}
-	if err := store.CheckSum(m.SumMant, m.SumScale); err != nil {
+	m.Sum = new(decimal.Decimal).SetBinary(int(sign), mant, scale)
+	if err := m.Sum.Check(); err != nil {
 		return nil, fmt.Errorf("%w: mant: %v", ErrCorrupt, err)
 	}
 	// The key count is checked against the file's size before anything is allocated

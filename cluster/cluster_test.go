@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"math/big"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -17,9 +17,8 @@ func TestParseView(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, nodes, 2)
 	assert.Equal(t, "a", nodes[0].node)
-	assert.Equal(t, uint64(10), nodes[0].count)
-	assert.Equal(t, "-15", nodes[0].mant.String())
-	assert.Equal(t, -1, nodes[0].scale)
+	assert.Equal(t, uint64(10), nodes[0].Count)
+	assert.Equal(t, "-15×10^-1", nodes[0].Sum.String())
 
 	_, err = parseView([]any{"EPOCH"})
 	assert.ErrorIs(t, err, errEpoch)
@@ -27,15 +26,6 @@ func TestParseView(t *testing.T) {
 		_, err = parseView(bad)
 		assert.Error(t, err, "%v", bad)
 	}
-}
-
-func TestAddDecimalIsExact(t *testing.T) {
-	m, s := addDecimal(big.NewInt(15), -1, big.NewInt(3), 2) // 1.5 + 300
-	assert.Equal(t, "3015", m.String())
-	assert.Equal(t, -1, s)
-	m, s = addDecimal(new(big.Int), 0, big.NewInt(-1), -9)
-	assert.Equal(t, "-1", m.String())
-	assert.Equal(t, -9, s)
 }
 
 func TestSeedRoundTrip(t *testing.T) {
@@ -66,8 +56,8 @@ func TestAppendStatsMergesExactly(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := store.New(store.Options{})
 			sh := st.NewShard()
-			var dec store.Decoder
-			var ev store.Event
+			var dec event.Decoder
+			var ev event.Event
 			for _, v := range tc.local {
 				require.NoError(t, dec.Decode([]byte(`{"userId":"u","value":`+v+`}`), &ev))
 				sh.Record(&ev)
@@ -81,7 +71,7 @@ func TestAppendStatsMergesExactly(t *testing.T) {
 			local := st.Snapshot()
 
 			// The reference: every node's decimal merged, as one Snapshot.
-			mant, scale := local.SumDecimal()
+			sum := local.SumDecimal()
 			total, unique, nodes := local.TotalRequests, local.UniqueUsers, 0
 			if tc.view != nil {
 				others, err := parseView(tc.view)
@@ -90,12 +80,12 @@ func TestAppendStatsMergesExactly(t *testing.T) {
 				unique = max(unique, 3)
 				for _, o := range others {
 					if o.node != "a" {
-						total += o.count
-						mant, scale = addDecimal(mant, scale, o.mant, o.scale)
+						total += o.Count
+						sum.Add(o.Sum)
 					}
 				}
 			}
-			ref := store.SnapshotOf(total, min(unique, total), mant, scale)
+			ref := store.SnapshotOf(total, min(unique, total), sum)
 			want := string(store.AppendStats(nil, &ref))
 			want = want[:len(want)-1] + `,"scope":"cluster","nodes":` + strconv.Itoa(nodes) + `,"ageMs":`
 
@@ -130,15 +120,11 @@ func TestParseViewRejectsSumsBeyondTheStore(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.want)
 		})
 	}
-	// The bounds themselves are legal.
-	widest := new(big.Int).Lsh(big.NewInt(1), store.MaxSumMantBits)
-	widest.Sub(widest, big.NewInt(1))
-	require.Len(t, widest.String(), store.MaxSumMantDigits)
-	for _, sum := range [][2]string{{"-" + widest.String(), "-911"}, {"7", "309"}} {
-		nodes, err := parseView([]any{"OK", "b", "1", sum[0], sum[1]})
-		require.NoError(t, err, sum)
-		assert.Equal(t, sum[0], nodes[0].mant.String())
-	}
+	// The bounds themselves are legal (decimal's TestParse tries the widest mantissa).
+	nodes, err := parseView([]any{"OK", "b", "1", "-7", "-911", "c", "2", "7", "309"})
+	require.NoError(t, err)
+	assert.Equal(t, "-7×10^-911", nodes[0].Sum.String())
+	assert.Equal(t, "7×10^309", nodes[1].Sum.String())
 }
 
 // Every number of the script's reply is range-checked before it is used: the number of

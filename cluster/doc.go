@@ -12,9 +12,11 @@
 //     count, continued from the one Redis holds under the id (read at Dial): no clock is
 //     involved, and they compare exactly (as text, length first). A flush refused as
 //     stale is a failure; the node goes past the stored number and the next one lands.
-//     The script answers every node's totals, which the node caches for /stats.
+//     The script answers every node's totals, which the node caches for /stats. A sum
+//     is stored as the text of a decimal.Decimal (mantissa and scale) and read back
+//     through decimal.Parse, which bounds it before any arithmetic.
 //   - The users new since its last acknowledged flush, in scripts on the user set's 256
-//     shards (users.go): each checks the node's mark in the shard, so a shard that lost
+//     shards (users.go, userwrite.go): each checks the node's mark in the shard, so a shard that lost
 //     any of the node's writes (Redis restarted from an older snapshot, a failover to a
 //     lagging replica, an emptied Redis) is found at the next write or at the check of
 //     every shard each second, and resent from the node's store in paced batches.

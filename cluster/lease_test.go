@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -56,8 +57,8 @@ func startNode(t *testing.T, url, id string) (*Node, *store.Store) {
 
 func record(t *testing.T, st *store.Store, user, value string) {
 	t.Helper()
-	var dec store.Decoder
-	var ev store.Event
+	var dec event.Decoder
+	var ev event.Event
 	require.NoError(t, dec.Decode([]byte(`{"userId":"`+user+`","value":`+value+`}`), &ev))
 	sh := st.NewShard()
 	sh.Record(&ev)

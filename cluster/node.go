@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/onemrc/onemrc/decimal"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -178,9 +177,9 @@ func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 func (n *Node) Seed() [2]uint64 { return n.seed }
 
 // StoredTotals returns what Redis holds for this node id (from an earlier run), if any.
-func (n *Node) StoredTotals(ctx context.Context) (count uint64, mant *big.Int, scale int, ok bool, err error) {
-	t, ok, err := readNode(ctx, n.rdb, n.cfg.NodeID)
-	return t.count, t.mant, t.scale, ok, err
+func (n *Node) StoredTotals(ctx context.Context) (t Totals, ok bool, err error) {
+	nt, ok, err := readNode(ctx, n.rdb, n.cfg.NodeID)
+	return nt.Totals, ok, err
 }
 
 // Start begins flushing st every FlushInterval. st must have its journal enabled.
@@ -260,7 +259,7 @@ func (n *Node) Flush(ctx context.Context) error {
 	n.users.add(n.drained)
 
 	snap := n.st.Snapshot()
-	mant, scale := snap.SumDecimal()
+	sum := snap.SumDecimal()
 	seq := n.seq + 1
 
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.Timeout+time.Second)
@@ -268,7 +267,7 @@ func (n *Node) Flush(ctx context.Context) error {
 	pipe := n.rdb.Pipeline()
 	ops := n.users.queue(ctx, pipe, n.st, n.cfg.NodeID, time.Now())
 	res := flushScript.EvalSha(ctx, pipe, scriptKeys(n.cfg.NodeID), n.token, LeaseTTL(n.cfg.FlushInterval).Milliseconds(),
-		n.epoch, n.cfg.NodeID, seq, snap.TotalRequests, mant.String(), scale)
+		n.epoch, n.cfg.NodeID, seq, snap.TotalRequests, sum.Mant().String(), sum.Scale())
 	_, execErr := pipe.Exec(ctx)
 	if execErr != nil && redis.HasErrorPrefix(execErr, "NOSCRIPT") {
 		// Redis restarted (or failed over) and forgot the scripts; the next flush has them.
@@ -334,16 +333,18 @@ func (n *Node) accept(res any) error {
 		return err
 	}
 	unique := n.users.unique()
-	var count uint64
-	mant, scale := new(big.Int), 0
+	var (
+		count uint64
+		sum   decimal.Decimal
+	)
 	for _, t := range nodes {
 		if t.node == n.cfg.NodeID {
 			continue
 		}
-		count += t.count
-		mant, scale = addDecimal(mant, scale, t.mant, t.scale)
+		count += t.Count
+		sum.Add(t.Sum)
 	}
-	n.view.Store(&view{at: time.Now(), unique: unique, nodes: len(nodes), others: store.NewTotals(count, mant, scale)})
+	n.view.Store(&view{at: time.Now(), unique: unique, nodes: len(nodes), others: store.NewTotals(count, &sum)})
 	return nil
 }
 
@@ -367,79 +368,4 @@ func (n *Node) rejoin(ctx context.Context) error {
 	n.users.rolledBack()
 	_ = loadScripts(ctx, n.rdb)
 	return nil
-}
-
-// addDecimal returns a*10^as + b*10^bs as m*10^scale, exactly.
-func addDecimal(a *big.Int, as int, b *big.Int, bs int) (*big.Int, int) {
-	scale := min(as, bs)
-	x := new(big.Int).Mul(a, pow10(as-scale))
-	y := new(big.Int).Mul(b, pow10(bs-scale))
-	return x.Add(x, y), scale
-}
-
-func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
-
-// AppendStats appends the cluster-wide /stats JSON: the other nodes' totals as of the
-// last acknowledged flush plus this node's live ones (so an event this node acknowledged
-// is in it at once), the cluster's unique users as of that flush, and how fresh that is:
-// {"totalRequests":N,"uniqueUsers":U,"sum":S,"avg":A,"scope":"cluster","nodes":K,"ageMs":M}.
-// Before the first flush it reports this node alone with "nodes":0.
-func (n *Node) AppendStats(dst []byte, local *store.Snapshot) []byte {
-	v := n.view.Load()
-	snap := *local
-	nodes, age := 0, int64(-1)
-	if v != nil {
-		// The other nodes' exact sum was made once per flush; adding it costs integer
-		// adds, and with slow values one conversion per change (see store.Totals).
-		snap = v.others.AddTo(local)
-		snap.UniqueUsers = max(v.unique, local.UniqueUsers)
-		nodes, age = v.nodes, time.Since(v.at).Milliseconds()
-	}
-	snap.UniqueUsers = min(snap.UniqueUsers, snap.TotalRequests)
-	dst = store.AppendStats(dst, &snap)
-	dst = append(dst[:len(dst)-1], `,"scope":"cluster","nodes":`...)
-	dst = strconv.AppendInt(dst, int64(nodes), 10)
-	dst = append(dst, `,"ageMs":`...)
-	dst = strconv.AppendInt(dst, age, 10)
-	return append(dst, '}')
-}
-
-// Bodies of a degraded node's /health: it still counts and answers, but its events no
-// longer reach the cluster. Still 200: restarting the process would not help.
-var (
-	healthLeaseLost    = []byte(`{"status":"degraded","cluster":"lease lost: another process took this node id; this node flushes no more"}`)
-	healthSeedConflict = []byte(`{"status":"degraded","cluster":"seed conflict: redis holds another user-hash seed; this node flushes no more"}`)
-)
-
-// HealthBody returns the body /health answers when the node is degraded, nil when it is
-// healthy (any goroutine).
-func (n *Node) HealthBody() []byte {
-	switch {
-	case n.leaseLost.Load():
-		return healthLeaseLost
-	case n.seedConflict.Load():
-		return healthSeedConflict
-	}
-	return nil
-}
-
-// Metrics is the flusher's state for /metrics.
-type Metrics struct {
-	FlushesOK, FlushesFailed uint64
-	BacklogUsers             int64         // users not yet in Redis: new ones and the rest of resyncs under way
-	ResyncShards             int64         // user shards waiting to be resent from the store
-	Rollbacks                uint64        // user shards found to have lost this node's writes, since start
-	SeedConflict             bool          // Redis holds another user-hash seed: no flushes
-	SinceLastFlush           time.Duration // since the last acknowledged flush; -1s before the first
-	LeaseLost                bool          // another process took the node id (see LeaseLost)
-}
-
-// Metrics returns the flusher's counters (any goroutine).
-func (n *Node) Metrics() Metrics {
-	m := Metrics{FlushesOK: n.flushesOK.Load(), FlushesFailed: n.flushesFailed.Load(), BacklogUsers: n.backlogUsers.Load(), SinceLastFlush: -time.Second,
-		LeaseLost: n.leaseLost.Load(), ResyncShards: n.resyncShards.Load(), Rollbacks: n.rollbacks.Load(), SeedConflict: n.seedConflict.Load()}
-	if t := n.lastOK.Load(); t != 0 {
-		m.SinceLastFlush = time.Since(time.Unix(0, t))
-	}
-	return m
 }

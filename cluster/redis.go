@@ -7,13 +7,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math/big"
 	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/onemrc/onemrc/store"
+	"github.com/onemrc/onemrc/decimal"
 )
 
 const (
@@ -108,16 +107,20 @@ func (e staleError) Error() string {
 	return fmt.Sprintf("cluster: redis holds a newer flush (seq %d) of this node id: another daemon runs under it, or this host's clock went back", e.seq)
 }
 
-// nodeTotals is one node's cumulative totals as stored in Redis.
+// Totals is one node's cumulative totals: its event count and their exact sum.
+type Totals struct {
+	Count uint64
+	Sum   *decimal.Decimal
+}
+
+// nodeTotals is one node's totals as stored in Redis, under its id.
 type nodeTotals struct {
-	node  string
-	count uint64
-	mant  *big.Int
-	scale int
+	node string
+	Totals
 }
 
 // Bounds on the numbers of the script's reply: Redis content is read back, never trusted
-// (the sums are bounded by parseSum).
+// (the sums are bounded by decimal.Parse).
 const (
 	// maxUsers is the most members a Redis set can hold.
 	maxUsers = 1<<32 - 1
@@ -162,43 +165,20 @@ func parseView(res any) (nodes []nodeTotals, err error) {
 	nodes = make([]nodeTotals, 0, (len(arr)-1)/4)
 	for i := 1; i < len(arr); i += 4 {
 		n := nodeTotals{node: fmt.Sprint(arr[i])}
-		if n.count, err = strconv.ParseUint(fmt.Sprint(arr[i+1]), 10, 64); err != nil {
+		if n.Count, err = strconv.ParseUint(fmt.Sprint(arr[i+1]), 10, 64); err != nil {
 			return nil, fmt.Errorf("cluster: node %s count: %w", n.node, err)
 		}
-		if n.count > maxNodeCount {
-			return nil, fmt.Errorf("cluster: node %s count %d exceeds %d", n.node, n.count, uint64(maxNodeCount))
+		if n.Count > maxNodeCount {
+			return nil, fmt.Errorf("cluster: node %s count %d exceeds %d", n.node, n.Count, uint64(maxNodeCount))
 		}
-		if n.mant, n.scale, err = parseSum(fmt.Sprint(arr[i+2]), fmt.Sprint(arr[i+3])); err != nil {
+		// Flush writes the sum as mant.String() and scale in decimal; decimal.Parse
+		// bounds both before anything is computed with them.
+		if n.Sum, err = decimal.Parse(fmt.Sprint(arr[i+2]), fmt.Sprint(arr[i+3])); err != nil {
 			return nil, fmt.Errorf("cluster: node %s %w", n.node, err)
 		}
 		nodes = append(nodes, n)
 	}
 	return nodes, nil
-}
-
-// maxMantLen is the longest mant field a node writes: a sign and store.MaxSumMantDigits.
-const maxMantLen = 1 + store.MaxSumMantDigits
-
-// parseSum reads a node's stored sum, mant * 10^scale as Flush writes it (mant.String()
-// and scale in decimal), and refuses anything beyond what a store's sum can be: Redis
-// content is read back, never trusted (a scale of 10^9 would cost 10^(10^9) at the first
-// /stats, and a mant of 100 MB seconds to parse).
-func parseSum(mantText, scaleText string) (*big.Int, int, error) {
-	if len(mantText) > maxMantLen {
-		return nil, 0, fmt.Errorf("mant of %d bytes exceeds %d", len(mantText), maxMantLen)
-	}
-	mant, ok := new(big.Int).SetString(mantText, 10)
-	if !ok {
-		return nil, 0, fmt.Errorf("mant %q is not a decimal integer", mantText)
-	}
-	scale, err := strconv.Atoi(scaleText)
-	if err != nil {
-		return nil, 0, fmt.Errorf("scale: %w", err)
-	}
-	if err := store.CheckSum(mant, scale); err != nil {
-		return nil, 0, err
-	}
-	return mant, scale, nil
 }
 
 // joinScript makes sure Redis has an epoch and a user-hash seed, and returns them.

@@ -3,6 +3,7 @@ package cluster
 import (
 	"testing"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -23,8 +24,8 @@ func BenchmarkAppendStats(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			st := store.New(store.Options{})
 			sh := st.NewShard()
-			var dec store.Decoder
-			var ev store.Event
+			var dec event.Decoder
+			var ev event.Event
 			for _, v := range tc.local {
 				if err := dec.Decode([]byte(`{"userId":"u","value":`+v+`}`), &ev); err != nil {
 					b.Fatal(err)

@@ -6,28 +6,29 @@ type Limits struct {
 	// MaxRequestLine bounds the request line including its CRLF (leading empty
 	// lines are not counted). Exceeding it yields ErrRequestLineTooLong as
 	// soon as that many bytes are buffered without a complete request line.
-	// Default 8192.
+	// Default DefaultMaxRequestLine.
 	MaxRequestLine int
 	// MaxHeaderBytes bounds the header section after the request line (field
 	// lines and the final CRLF), and separately the trailer section of a
-	// chunked body -> ErrHeadersTooLarge. Default 8192.
+	// chunked body -> ErrHeadersTooLarge. Default DefaultMaxHeaderBytes.
 	MaxHeaderBytes int
 	// MaxHeaders bounds the number of field lines (and, separately, trailer
-	// field lines) -> ErrHeadersTooLarge. Default 64.
+	// field lines) -> ErrHeadersTooLarge. Default DefaultMaxHeaders.
 	MaxHeaders int
 	// MaxBody bounds the decoded body -> ErrBodyTooLarge. A Content-Length
 	// above it fails as soon as the header section is complete. The raw
 	// framing of a chunked body is bounded by 2*MaxBody + 16384 bytes.
-	// Default 65536.
+	// Default DefaultMaxBody.
 	MaxBody int
 }
 
-// Defaults of the Limits fields.
+// Defaults of the Limits fields: the one statement of each, which the daemon's
+// flags (-max-request-line, -max-header-bytes, -max-headers, -max-body) use too.
 const (
-	defaultMaxRequestLine = 8192
-	defaultMaxHeaderBytes = 8192
-	defaultMaxHeaders     = 64
-	defaultMaxBody        = 65536
+	DefaultMaxRequestLine = 8192
+	DefaultMaxHeaderBytes = 8192
+	DefaultMaxHeaders     = 64
+	DefaultMaxBody        = 65536
 )
 
 // chunkLineMax bounds one chunk-size line (size, extensions, CRLF). RFC 9112
@@ -45,16 +46,16 @@ const maxInt = int(^uint(0) >> 1)
 // withDefaults returns l with every non-positive field replaced by its default.
 func (l Limits) withDefaults() Limits {
 	if l.MaxRequestLine <= 0 {
-		l.MaxRequestLine = defaultMaxRequestLine
+		l.MaxRequestLine = DefaultMaxRequestLine
 	}
 	if l.MaxHeaderBytes <= 0 {
-		l.MaxHeaderBytes = defaultMaxHeaderBytes
+		l.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
 	if l.MaxHeaders <= 0 {
-		l.MaxHeaders = defaultMaxHeaders
+		l.MaxHeaders = DefaultMaxHeaders
 	}
 	if l.MaxBody <= 0 {
-		l.MaxBody = defaultMaxBody
+		l.MaxBody = DefaultMaxBody
 	}
 	return l
 }

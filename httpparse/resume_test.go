@@ -312,7 +312,7 @@ func TestResumeWaits(t *testing.T) {
 		{"chunk size line near the raw bound", chunkedHead + strings.Repeat("1;"+strings.Repeat("e", 3990)+"\r\nx\r\n", 4) + "1;e",
 			Limits{MaxBody: 16}, phaseChunks, len(chunkedHead) + 4*3997 + 4, len(chunkedHead) + 2*16 + chunkedSlack},
 		{"header count reached", "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n", Limits{MaxHeaders: 2}, phaseFields, 32, 0},
-		{"header count reached, CR", "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n\r", Limits{MaxHeaders: 2}, phaseFields, 33, 16 + defaultMaxHeaderBytes},
+		{"header count reached, CR", "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n\r", Limits{MaxHeaders: 2}, phaseFields, 33, 16 + DefaultMaxHeaderBytes},
 		{"chunk data", chunkedHead + "5\r\nhel", Limits{}, phaseChunks, len(chunkedHead) + 10, 0},
 		{"chunk data CRLF", chunkedHead + "5\r\nhello\r", Limits{}, phaseChunks, len(chunkedHead) + 10, 0},
 		{"trailer line", chunkedHead + "0\r\nX-T", small, phaseTrailers, len(chunkedHead) + 7, len(chunkedHead) + 3 + 60},
@@ -358,7 +358,7 @@ func TestResumeLimitsExact(t *testing.T) {
 		want *Error
 	}{
 		{"request line", "GET /" + strings.Repeat("a", 100), small, ErrRequestLineTooLong},
-		{"request line default", "GET /" + strings.Repeat("a", defaultMaxRequestLine), Limits{}, ErrRequestLineTooLong},
+		{"request line default", "GET /" + strings.Repeat("a", DefaultMaxRequestLine), Limits{}, ErrRequestLineTooLong},
 		{"header bytes", line11 + "Host: a\r\nX: " + strings.Repeat("v", 200), small, ErrHeadersTooLarge},
 		{"header bytes many lines", line11 + strings.Repeat("X: 1\r\n", 3) + "Y: " + strings.Repeat("v", 200), small, ErrHeadersTooLarge},
 		{"header count", line11 + strings.Repeat("X: 1\r\n", 4) + "Y: 2\r\n", small, ErrHeadersTooLarge},

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/httpparse"
 	"github.com/onemrc/onemrc/route"
-	"github.com/onemrc/onemrc/store"
 )
 
 // A pipeline counts what /metrics reports in plain loop-local counters and publishes the
@@ -31,10 +31,10 @@ var DurationBuckets = [...]float64{
 // knownBodyErrors and knownFramingErrors name the label of each sentinel; anything else
 // is "other".
 var (
-	knownBodyErrors = []*store.Error{
-		store.ErrMalformedJSON, store.ErrNotObject, store.ErrTrailingData, store.ErrTooDeep,
-		store.ErrMissingUserID, store.ErrUserIDNotString, store.ErrEmptyUserID, store.ErrUserIDTooLong,
-		store.ErrMissingValue, store.ErrValueNotNumber, store.ErrValueOutOfRange, store.ErrDuplicateMember,
+	knownBodyErrors = []*event.Error{
+		event.ErrMalformedJSON, event.ErrNotObject, event.ErrTrailingData, event.ErrTooDeep,
+		event.ErrMissingUserID, event.ErrUserIDNotString, event.ErrEmptyUserID, event.ErrUserIDTooLong,
+		event.ErrMissingValue, event.ErrValueNotNumber, event.ErrValueOutOfRange, event.ErrDuplicateMember,
 	}
 	knownFramingErrors = []*httpparse.Error{
 		httpparse.ErrBadRequestLine, httpparse.ErrBadMethod, httpparse.ErrBadTarget, httpparse.ErrBadVersion,
@@ -179,7 +179,7 @@ func (m *loopMetrics) observe(d int64, n uint64) {
 	m.add(offDurationSum, uint64(d)*n)
 }
 
-func bodyErrorIndex(e *store.Error) int {
+func bodyErrorIndex(e *event.Error) int {
 	for i, k := range knownBodyErrors {
 		if k == e {
 			return i

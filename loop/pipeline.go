@@ -8,6 +8,7 @@ import (
 
 	"net/http"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/httpparse"
 	"github.com/onemrc/onemrc/route"
 	"github.com/onemrc/onemrc/store"
@@ -126,8 +127,8 @@ type Pipeline struct {
 	store  *store.Store
 	shard  *store.Shard
 	req    httpparse.Request
-	dec    store.Decoder
-	ev     store.Event
+	dec    event.Decoder
+	ev     event.Event
 	tmpl   templates
 	out    []byte
 	stats  []byte
@@ -311,7 +312,7 @@ func (p *Pipeline) serve(mode connMode) {
 	switch h {
 	case route.Event:
 		if err := p.dec.Decode(req.Body, &p.ev); err != nil {
-			berr, ok := err.(*store.Error)
+			berr, ok := err.(*event.Error)
 			if !ok {
 				panic("BUG: loop: decoder returned an untyped error: " + err.Error())
 			}

@@ -125,3 +125,44 @@ func TestConfigFileRejectsMistakes(t *testing.T) {
 	_, err := parseConfig([]string{"-config", "/nonexistent/onemrcd.json"}, env(nil), io.Discard)
 	require.Error(t, err)
 }
+
+// Every default is stated once, in code (httpparse.Default*, loop.DefaultMaxPendingOutput,
+// loop.Default*Timeout, the flag definitions); the README's option table must say the
+// same, and list every flag.
+func TestReadmeStatesTheFlagDefaults(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	documented := map[string]string{}
+	for _, line := range strings.Split(string(readme), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`-") {
+			continue
+		}
+		name := strings.Trim(strings.TrimSpace(cells[1]), "`-")
+		documented[name] = strings.Trim(strings.TrimSpace(cells[2]), "`")
+	}
+	var cfg config
+	fs := newFlagSet(&cfg, io.Discard)
+	fs.VisitAll(func(f *flag.Flag) {
+		doc, ok := documented[f.Name]
+		if f.Name == "version" {
+			return // not an option: an action
+		}
+		if !assert.True(t, ok, "-%s is missing from the README's option table", f.Name) {
+			return
+		}
+		switch {
+		case f.Name == "loops" || f.Name == "node-id":
+			return // machine-dependent defaults, described in words
+		case doc == "empty":
+			doc = ""
+		}
+		if dd, err := time.ParseDuration(doc); err == nil {
+			fd, err := time.ParseDuration(f.DefValue)
+			require.NoError(t, err, f.Name)
+			assert.Equal(t, fd, dd, "-%s", f.Name)
+			return
+		}
+		assert.Equal(t, f.DefValue, doc, "-%s: the README states another default", f.Name)
+	})
+}

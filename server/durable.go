@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/onemrc/onemrc/loop"
+	"github.com/onemrc/onemrc/restore"
 	"github.com/onemrc/onemrc/store"
 	"github.com/onemrc/onemrc/wal"
 )
@@ -21,30 +22,8 @@ import (
 
 // recoverStore rebuilds the store from dataDir (an empty store without one).
 func recoverStore(dataDir string, log *slog.Logger) (*store.Store, wal.Recovery, error) {
-	if dataDir == "" {
-		return store.New(store.Options{}), wal.Recovery{}, nil
-	}
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return nil, wal.Recovery{}, fmt.Errorf("-data-dir: %w", err)
-	}
-	st, rec, err := wal.Recover(dataDir, log)
-	if err != nil {
-		return nil, rec, fmt.Errorf("-data-dir %s: %w", dataDir, err)
-	}
-	snap := st.Snapshot()
-	log.Info("restored", "data_dir", dataDir, "snapshot", filepath.Base(rec.Snapshot),
-		"snapshot_version", rec.SnapshotVersion, "segments", rec.Segments, "records", rec.Records,
-		"bytes_cut", rec.BytesCut, "totalRequests", snap.TotalRequests, "uniqueUsers", snap.UniqueUsers,
-		"took", rec.Took.Round(1e6))
-	for _, f := range rec.MovedAside {
-		log.Error("corrupt log segment moved aside; events after its last valid record are not restored", "file", f)
-	}
-	return st, rec, nil
-}
-
-// restoredAnything reports whether a recovery found state to continue from.
-func restoredAnything(st *store.Store, rec wal.Recovery) bool {
-	return rec.Snapshot != "" || rec.Records > 0 || st.Snapshot().TotalRequests > 0
+	local, err := restore.FromDataDir(dataDir, log)
+	return local.Store, local.Recovery, err
 }
 
 // openLog opens the log for appending where recovery ended, with the syncing -fsync asks

@@ -1,5 +1,5 @@
-// Package store decodes POST /event bodies and counts them exactly across
-// event loops, then formats the GET /stats body.
+// Package store counts decoded events (package event) exactly across event
+// loops, then formats the GET /stats body.
 //
 // # Counting
 //
@@ -12,9 +12,9 @@
 //
 // # Exactness
 //
-// Sums never use floating point until the very end. Values the decoder marks
-// Small are whole nanounits (1e-9) and are added as 128-bit integers; other
-// values go to an exact decimal accumulator (math/big) on a rare path.
+// Sums never use floating point until the very end. Values the decoder (package
+// event) marks Small are whole nanounits (1e-9) and are added as 128-bit integers; other
+// values go to an exact decimal.Decimal (math/big) on a rare path.
 // Integer addition is associative, so a Snapshot does not depend on how many
 // loops there are, which loop saw which event, or in what order. Sum and Avg
 // round the exact result once to the nearest float64.

@@ -1,8 +1,10 @@
 package store
 
 import (
-	"math/big"
 	"sync"
+
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 )
 
 // journal lists the user keys new to the process since the last drain, one list per
@@ -42,30 +44,28 @@ func (s *Store) DrainJournal(dst [][2]uint64) [][2]uint64 {
 	return dst
 }
 
-// SumDecimal returns the snapshot's exact sum as mant * 10^scale (cold: it allocates).
-func (s *Snapshot) SumDecimal() (mant *big.Int, scale int) {
-	var d decimalSum
-	d.addScaled(s.nanos.bigInt(), -9)
+// SumDecimal returns the snapshot's exact sum as a new Decimal (cold: it allocates).
+func (s *Snapshot) SumDecimal() *decimal.Decimal {
+	d := new(decimal.Decimal)
+	d.AddScaled(s.nanos.bigInt(), -event.NanoDigits)
 	if s.slow != nil {
-		d.add(&s.slow.dec)
+		d.Add(&s.slow.dec)
 	}
-	return new(big.Int).Set(&d.mant), d.scale
+	return d
 }
 
-// SnapshotOf makes a Snapshot of given totals and exact sum mant * 10^scale, for figures
+// SnapshotOf makes a Snapshot of given totals and exact sum (nil is 0), for figures
 // that come from elsewhere (a cluster's merged totals) and are written with AppendStats.
-func SnapshotOf(total, unique uint64, mant *big.Int, scale int) Snapshot {
+func SnapshotOf(total, unique uint64, sum *decimal.Decimal) Snapshot {
 	snap := Snapshot{TotalRequests: total, UniqueUsers: unique}
-	if mant == nil || mant.Sign() == 0 {
+	if sum == nil || sum.IsZero() {
 		return snap
 	}
-	if nanos, ok := toNanos(mant, scale); ok {
+	if nanos, ok := toNanos(sum); ok {
 		snap.nanos = nanos
 		return snap
 	}
-	var d decimalSum
-	d.addScaled(mant, scale)
-	snap.slow = newSlowSum(&d, 0)
+	snap.slow = newSlowSum(sum, 0)
 	return snap
 }
 

@@ -4,6 +4,7 @@ import (
 	"math/big"
 	"testing"
 
+	"github.com/onemrc/onemrc/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -28,12 +29,11 @@ func TestSumDecimalAndSnapshotOf(t *testing.T) {
 	s := New(Options{})
 	recordAll(t, s.NewShard(), []string{"a", "b", "c"}, []string{"1.5", "1e300", "-0.25"})
 	snap := s.Snapshot()
-	mant, scale := snap.SumDecimal()
-	again := SnapshotOf(snap.TotalRequests, snap.UniqueUsers, mant, scale)
+	again := SnapshotOf(snap.TotalRequests, snap.UniqueUsers, snap.SumDecimal())
 	assert.Zero(t, snap.SumRat().Cmp(again.SumRat()))
 	assert.Equal(t, string(AppendStats(nil, &snap)), string(AppendStats(nil, &again)))
 
-	small := SnapshotOf(4, 2, big.NewInt(15), -1)
+	small := SnapshotOf(4, 2, decimal.New(big.NewInt(15), -1))
 	require.False(t, small.hasSlow(), "a sum in nanos takes the fast path")
 	assert.Equal(t, `{"totalRequests":4,"uniqueUsers":2,"sum":1.5,"avg":0.375}`, string(AppendStats(nil, &small)))
 }

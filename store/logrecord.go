@@ -4,8 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math/big"
 	"math/bits"
+
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 )
 
 // The write-ahead log keeps, per loop and batch, what the batch added: its event count,
@@ -39,14 +41,14 @@ const logRecordVersion = 1
 const logFixed = 1 + 8 + 16 + 4 + 1 + 2 + 4
 
 // maxLogMantBytes bounds the mantissa of one record: a batch's exact sum is a store sum.
-const maxLogMantBytes = (MaxSumMantBits + 7) / 8
+const maxLogMantBytes = decimal.MaxMantBytes
 
 // shardLog is what a logging shard has recorded and not yet put in a record.
 type shardLog struct {
 	keys     []userKey // new to this loop since the last record
 	requests uint64    // Shard.requests at the last record
 	nanos    int128    // Shard.nanos at the last record
-	slow     decimalSum
+	slow     decimal.Decimal
 }
 
 // EnableLog makes the shard keep what AppendLogRecord needs. Call it before the shard
@@ -79,11 +81,11 @@ func (sh *Shard) AppendLogRecord(dst []byte) ([]byte, bool) {
 	dst = binary.LittleEndian.AppendUint64(dst, delta.hi)
 	dst = binary.LittleEndian.AppendUint64(dst, delta.lo)
 	var mant []byte
-	if !l.slow.isZero() {
-		mant = l.slow.mant.Bytes()
+	if !l.slow.IsZero() {
+		mant = l.slow.Mant().Bytes()
 	}
-	dst = binary.LittleEndian.AppendUint32(dst, uint32(int32(l.slow.scale)))
-	dst = append(dst, byte(int8(l.slow.mant.Sign())))
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(int32(l.slow.Scale())))
+	dst = append(dst, byte(int8(l.slow.Sign())))
 	dst = binary.LittleEndian.AppendUint16(dst, uint16(len(mant)))
 	dst = append(dst, mant...)
 	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(l.keys)))
@@ -93,7 +95,7 @@ func (sh *Shard) AppendLogRecord(dst []byte) ([]byte, bool) {
 	}
 
 	l.requests, l.nanos = sh.requests, sh.nanos
-	l.slow = decimalSum{}
+	l.slow = decimal.Decimal{}
 	if cap(l.keys) > 1<<16 {
 		l.keys = nil // one huge batch does not pin its key list
 	} else {
@@ -102,15 +104,14 @@ func (sh *Shard) AppendLogRecord(dst []byte) ([]byte, bool) {
 	return dst, true
 }
 
-// LogRecord is one decoded record. Keys and SlowMant are reused by the next decode into
+// LogRecord is one decoded record. Keys and Slow are reused by the next decode into
 // the same LogRecord: copy to keep.
 type LogRecord struct {
-	Count     uint64
-	NanosHi   uint64 // with NanosLo: the Small values' sum in 1e-9 units, two's complement
-	NanosLo   uint64
-	SlowMant  big.Int // the other values sum to SlowMant * 10^SlowScale (0: none)
-	SlowScale int
-	Keys      [][2]uint64
+	Count   uint64
+	NanosHi uint64 // with NanosLo: the Small values' sum in 1e-9 units, two's complement
+	NanosLo uint64
+	Slow    decimal.Decimal // the exact sum of the other values (0, at scale 0: none)
+	Keys    [][2]uint64
 }
 
 // ErrBadLogRecord means a payload is not one AppendLogRecord can write.
@@ -150,16 +151,11 @@ func DecodeLogRecord(p []byte, rec *LogRecord) error {
 	if mantLen > 0 && mant[0] == 0 {
 		return bad("mantissa with a leading zero byte")
 	}
-	rec.SlowMant.SetBytes(mant)
-	if sign < 0 {
-		rec.SlowMant.Neg(&rec.SlowMant)
+	if sign == 0 {
+		scale = 0 // a zero sum has no scale to check
 	}
-	rec.SlowScale = 0
-	if sign != 0 {
-		if err := CheckSum(&rec.SlowMant, scale); err != nil {
-			return bad("%v", err)
-		}
-		rec.SlowScale = scale
+	if err := rec.Slow.SetBinary(int(sign), mant, scale).Check(); err != nil {
+		return bad("%v", err)
 	}
 	rest := p[32+mantLen:]
 	nkeys := uint64(binary.LittleEndian.Uint32(rest))
@@ -189,10 +185,10 @@ func (s *Store) Apply(rec *LogRecord) error {
 	}
 	base.requests += rec.Count
 	base.nanos.add(int128{hi: rec.NanosHi, lo: rec.NanosLo})
-	if rec.SlowMant.Sign() != 0 {
+	if !rec.Slow.IsZero() {
 		s.slowMu.Lock()
 		s.slowSeq.Add(1)
-		s.slow.addScaled(&rec.SlowMant, rec.SlowScale)
+		s.slow.Add(&rec.Slow)
 		s.slowSeq.Add(1)
 		s.slowMu.Unlock()
 	}
@@ -214,17 +210,17 @@ func (st *State) Apply(rec *LogRecord) error {
 	if st.TotalRequests+rec.Count < st.TotalRequests {
 		return fmt.Errorf("%w: the event count overflows", ErrBadLogRecord)
 	}
-	var d decimalSum
-	if st.SumMant != nil {
-		d.addScaled(st.SumMant, st.SumScale)
+	d := new(decimal.Decimal)
+	if st.Sum != nil {
+		d.Set(st.Sum)
 	}
-	d.addScaled(int128{hi: rec.NanosHi, lo: rec.NanosLo}.bigInt(), -9)
-	d.addScaled(&rec.SlowMant, rec.SlowScale)
-	if err := CheckSum(&d.mant, d.scale); err != nil {
+	d.AddScaled(int128{hi: rec.NanosHi, lo: rec.NanosLo}.bigInt(), -event.NanoDigits)
+	d.Add(&rec.Slow)
+	if err := d.Check(); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadLogRecord, err)
 	}
 	st.TotalRequests += rec.Count
-	st.SumMant, st.SumScale = new(big.Int).Set(&d.mant), d.scale
+	st.Sum = d
 	st.Users = append(st.Users, rec.Keys...)
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -23,11 +24,11 @@ func TestRecordKnownUserDoesNotAllocate(t *testing.T) {
 	sh := s.NewShard()
 	ids := userIDs(75_000)
 	for _, id := range ids {
-		sh.Record(&Event{UserID: id, Value: smallValue(1)})
+		sh.Record(&event.Event{UserID: id, Value: smallValue(1)})
 	}
 	i := 0
 	allocs := testing.AllocsPerRun(10_000, func() {
-		sh.Record(&Event{UserID: ids[i%len(ids)], Value: smallValue(int64(i))})
+		sh.Record(&event.Event{UserID: ids[i%len(ids)], Value: smallValue(int64(i))})
 		i++
 	})
 	assert.Zero(t, allocs)
@@ -41,7 +42,7 @@ func TestRecordNewUserDoesNotAllocateAmortized(t *testing.T) {
 	ids := userIDs(300_001)
 	i := 0
 	allocs := testing.AllocsPerRun(300_000, func() {
-		sh.Record(&Event{UserID: ids[i], Value: smallValue(1)})
+		sh.Record(&event.Event{UserID: ids[i], Value: smallValue(1)})
 		i++
 	})
 	assert.Zero(t, allocs)
@@ -60,7 +61,7 @@ func TestRecordNewUserIntoWarmTablesDoesNotAllocate(t *testing.T) {
 	ids := userIDs(n + 1)
 	i := 0
 	allocs := testing.AllocsPerRun(n, func() {
-		sh.Record(&Event{UserID: ids[i], Value: smallValue(1)})
+		sh.Record(&event.Event{UserID: ids[i], Value: smallValue(1)})
 		i++
 	})
 	assert.Zero(t, allocs)
@@ -71,7 +72,7 @@ func TestPublishDoesNotAllocate(t *testing.T) {
 	sh := s.NewShard()
 	id := []byte("user_1")
 	allocs := testing.AllocsPerRun(1000, func() {
-		sh.Record(&Event{UserID: id, Value: smallValue(3)})
+		sh.Record(&event.Event{UserID: id, Value: smallValue(3)})
 		sh.Publish()
 	})
 	assert.Zero(t, allocs)
@@ -82,8 +83,8 @@ func TestSnapshotAndAppendStatsDoNotAllocate(t *testing.T) {
 	a, b := s.NewShard(), s.NewShard()
 	ids := userIDs(1000)
 	for i, id := range ids {
-		a.Record(&Event{UserID: id, Value: smallValue(int64(i%1000) * nanosPerUnit)})
-		b.Record(&Event{UserID: id, Value: smallValue(int64(i%7)*nanosPerUnit + 333_333_333)})
+		a.Record(&event.Event{UserID: id, Value: smallValue(int64(i%1000) * nanosPerUnit)})
+		b.Record(&event.Event{UserID: id, Value: smallValue(int64(i%7)*nanosPerUnit + 333_333_333)})
 	}
 	a.Publish()
 	b.Publish()
@@ -109,7 +110,7 @@ func TestRepeatedSlowStatsDoNotAllocate(t *testing.T) {
 	s := New(Options{})
 	sh := s.NewShard()
 	for _, text := range wideSlowValues {
-		sh.Record(&Event{UserID: []byte("u"), Value: textValue(text)})
+		sh.Record(&event.Event{UserID: []byte("u"), Value: textValue(text)})
 	}
 	sh.Publish()
 	buf := make([]byte, 0, 128)
@@ -129,8 +130,8 @@ func TestAppendLogRecordAllocatesNothing(t *testing.T) {
 	s := New(Options{})
 	sh := s.NewShard()
 	sh.EnableLog()
-	var d Decoder
-	var ev Event
+	var d event.Decoder
+	var ev event.Event
 	if err := d.Decode([]byte(`{"userId":"user_1","value":12.5}`), &ev); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bytedance/sonic/encoder"
+	"github.com/onemrc/onemrc/event"
 )
 
 // Sinks keep benchmark results alive so no work is optimised away.
@@ -33,14 +34,14 @@ func BenchmarkRecord(b *testing.B) {
 		s := New(Options{})
 		sh := s.NewShard()
 		for _, id := range ids {
-			sh.Record(&Event{UserID: id, Value: smallValue(1)})
+			sh.Record(&event.Event{UserID: id, Value: smallValue(1)})
 		}
 		before := s.users.count.Load()
 		b.SetBytes(int64(len(ids[0])))
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
-			sh.Record(&Event{UserID: ids[i], Value: smallValue(int64(i) * nanosPerUnit)})
+			sh.Record(&event.Event{UserID: ids[i], Value: smallValue(int64(i) * nanosPerUnit)})
 			if i++; i == len(ids) {
 				i = 0
 			}
@@ -59,7 +60,7 @@ func BenchmarkRecord(b *testing.B) {
 		b.SetBytes(int64(len(id)))
 		b.ReportAllocs()
 		for b.Loop() {
-			sh.Record(&Event{UserID: id, Value: smallValue(345 * nanosPerUnit)})
+			sh.Record(&event.Event{UserID: id, Value: smallValue(345 * nanosPerUnit)})
 		}
 		if s.users.count.Load() != 1 {
 			b.Fatalf("one user counted %d times", s.users.count.Load())
@@ -88,7 +89,7 @@ func BenchmarkRecord(b *testing.B) {
 				i = 0
 				b.StartTimer()
 			}
-			sh.Record(&Event{UserID: newIDs[i], Value: smallValue(1)})
+			sh.Record(&event.Event{UserID: newIDs[i], Value: smallValue(1)})
 			i++
 		}
 		if counted+s.users.count.Load() != uint64(b.N) {
@@ -104,7 +105,7 @@ func BenchmarkRecord(b *testing.B) {
 		b.SetBytes(int64(len(id)))
 		b.ReportAllocs()
 		for b.Loop() {
-			sh.Record(&Event{UserID: id, Value: textValue("0.1234567891")})
+			sh.Record(&event.Event{UserID: id, Value: textValue("0.1234567891")})
 			sh.Publish() // keep the pending sum one value wide, as in real batches
 		}
 		if snap := s.Snapshot(); !snap.hasSlow() {
@@ -131,7 +132,7 @@ func BenchmarkPublish(b *testing.B) {
 	b.Run("unchanged", func(b *testing.B) {
 		s := New(Options{})
 		sh := s.NewShard()
-		sh.Record(&Event{UserID: []byte("u"), Value: smallValue(1)})
+		sh.Record(&event.Event{UserID: []byte("u"), Value: smallValue(1)})
 		sh.Publish()
 		seq := sh.pub.seq.Load()
 		b.ReportAllocs()
@@ -151,7 +152,7 @@ func standardStore(b *testing.B) *Store {
 	s := New(Options{})
 	shards := [2]*Shard{s.NewShard(), s.NewShard()}
 	for i := range 1_000_000 {
-		shards[i%2].Record(&Event{UserID: ids[i%len(ids)], Value: smallValue(int64(i%1000) * nanosPerUnit)})
+		shards[i%2].Record(&event.Event{UserID: ids[i%len(ids)], Value: smallValue(int64(i%1000) * nanosPerUnit)})
 	}
 	shards[0].Publish()
 	shards[1].Publish()
@@ -232,7 +233,7 @@ func slowStatsStore(b *testing.B) (*Store, *Shard) {
 	s := standardStore(b)
 	sh := s.NewShard()
 	for _, text := range []string{"1.7e308", "1.7" + strings.Repeat("7", 495) + "e-310"} {
-		sh.Record(&Event{UserID: []byte("slow"), Value: textValue(text)})
+		sh.Record(&event.Event{UserID: []byte("slow"), Value: textValue(text)})
 	}
 	sh.Publish()
 	return s, sh
@@ -248,8 +249,8 @@ func BenchmarkStatsSlowSum(b *testing.B) {
 		between func(sh *Shard)
 	}{
 		{"unchanged", func(*Shard) {}},
-		{"small", func(sh *Shard) { sh.Record(&Event{UserID: []byte("slow"), Value: smallValue(nanosPerUnit)}) }},
-		{"slow", func(sh *Shard) { sh.Record(&Event{UserID: []byte("slow"), Value: textValue("1e-300")}) }},
+		{"small", func(sh *Shard) { sh.Record(&event.Event{UserID: []byte("slow"), Value: smallValue(nanosPerUnit)}) }},
+		{"slow", func(sh *Shard) { sh.Record(&event.Event{UserID: []byte("slow"), Value: textValue("1e-300")}) }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			s, sh := slowStatsStore(b)

@@ -1,10 +1,10 @@
 package store
 
 import (
-	"math/big"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/onemrc/onemrc/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -159,7 +159,7 @@ func TestRestoreOfKeysSharingLowBitsIsLinear(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			const n = 100_000
-			st := State{Seed: [2]uint64{1, 2}, TotalRequests: n, SumMant: new(big.Int)}
+			st := State{Seed: [2]uint64{1, 2}, TotalRequests: n, Sum: new(decimal.Decimal)}
 			for i := range uint64(n) {
 				st.Users = append(st.Users, tc.key(i))
 			}

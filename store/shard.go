@@ -3,6 +3,9 @@ package store
 import (
 	"runtime"
 	"sync/atomic"
+
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 )
 
 // cacheLine is the padding unit between data written by different cores.
@@ -27,11 +30,11 @@ type Shard struct {
 	local     keySet     // user keys seen on this loop, up to localCap
 	localCap  int
 	store     *Store
-	published uint64     // requests at the last Publish
-	seq       uint64     // owner's copy of pub.seq
-	hasSlow   bool       // pending is nonzero
-	pending   decimalSum // exact sum of other values since the last Publish
-	log       *shardLog  // what the next write-ahead log record holds; nil: not logging
+	published uint64          // requests at the last Publish
+	seq       uint64          // owner's copy of pub.seq
+	hasSlow   bool            // pending is nonzero
+	pending   decimal.Decimal // exact sum of other values since the last Publish
+	log       *shardLog       // what the next write-ahead log record holds; nil: not logging
 
 	_   [cacheLine]byte
 	pub publishedTotals
@@ -55,7 +58,7 @@ type publishedTotals struct {
 // ev.UserID is hashed and never kept. It does not allocate when
 // ev.Value.Small (amortized over set growth); a non-Small value takes the
 // exact big-number path, which does.
-func (sh *Shard) Record(ev *Event) {
+func (sh *Shard) Record(ev *event.Event) {
 	sh.requests++
 	if ev.Value.Small {
 		sh.nanos.addInt64(ev.Value.Nanos)
@@ -78,8 +81,8 @@ func (sh *Shard) Record(ev *Event) {
 //
 //go:noinline
 func (sh *Shard) recordSlow(text []byte) {
-	sh.pending.addText(text)
-	sh.hasSlow = !sh.pending.isZero()
+	addText(&sh.pending, text)
+	sh.hasSlow = !sh.pending.IsZero()
 }
 
 // Publish makes every event recorded so far visible to Snapshot. The owner
@@ -107,14 +110,14 @@ func (sh *Shard) publishSlow() {
 	st := sh.store
 	st.slowMu.Lock()
 	st.slowSeq.Add(1) // odd: the slow sum and these totals are changing
-	st.slow.add(&sh.pending)
+	st.slow.Add(&sh.pending)
 	sh.storeTotals()
 	st.slowSeq.Add(1) // even
 	st.slowMu.Unlock()
 	if sh.log != nil {
-		sh.log.slow.add(&sh.pending)
+		sh.log.slow.Add(&sh.pending)
 	}
-	sh.pending = decimalSum{}
+	sh.pending = decimal.Decimal{}
 	sh.hasSlow = false
 }
 

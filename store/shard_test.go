@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -41,7 +42,7 @@ func TestPublishWithoutNewEventsChangesNothing(t *testing.T) {
 	sh := s.NewShard()
 	sh.Publish()
 	assert.Zero(t, sh.pub.seq.Load(), "nothing recorded, nothing written")
-	sh.Record(&Event{UserID: []byte("u"), Value: smallValue(7)})
+	sh.Record(&event.Event{UserID: []byte("u"), Value: smallValue(7)})
 	sh.Publish()
 	seq := sh.pub.seq.Load()
 	assert.Equal(t, uint64(2), seq)
@@ -55,13 +56,13 @@ func TestPublishWithoutNewEventsChangesNothing(t *testing.T) {
 func TestPublishMovesSlowSumOnce(t *testing.T) {
 	s := New(Options{})
 	sh := s.NewShard()
-	sh.Record(&Event{UserID: []byte("u"), Value: textValue("1e-300")})
+	sh.Record(&event.Event{UserID: []byte("u"), Value: textValue("1e-300")})
 	assert.True(t, sh.hasSlow)
 	sh.Publish()
 	assert.False(t, sh.hasSlow)
-	assert.True(t, sh.pending.isZero(), "published slow values leave the loop-local sum")
+	assert.True(t, sh.pending.IsZero(), "published slow values leave the loop-local sum")
 	sh.Publish()
-	sh.Record(&Event{UserID: []byte("u"), Value: smallValue(1)})
+	sh.Record(&event.Event{UserID: []byte("u"), Value: smallValue(1)})
 	sh.Publish()
 	snap := s.Snapshot()
 	assert.Equal(t, uint64(2), snap.TotalRequests)
@@ -73,8 +74,8 @@ func TestPublishMovesSlowSumOnce(t *testing.T) {
 func TestSlowValuesCancellingInABatch(t *testing.T) {
 	s := New(Options{})
 	sh := s.NewShard()
-	sh.Record(&Event{UserID: []byte("u"), Value: textValue("1e300")})
-	sh.Record(&Event{UserID: []byte("u"), Value: textValue("-1e300")})
+	sh.Record(&event.Event{UserID: []byte("u"), Value: textValue("1e300")})
+	sh.Record(&event.Event{UserID: []byte("u"), Value: textValue("-1e300")})
 	assert.False(t, sh.hasSlow, "a slow sum back at zero needs no mutex")
 	sh.Publish()
 	snap := s.Snapshot()
@@ -101,7 +102,7 @@ func TestLocalSetCapBoundsMemoryNotAccuracy(t *testing.T) {
 			a, b := s.NewShard(), s.NewShard()
 			for round := range 3 {
 				for u := range tc.users {
-					ev := Event{UserID: []byte("user_" + strconv.Itoa(u)), Value: smallValue(1)}
+					ev := event.Event{UserID: []byte("user_" + strconv.Itoa(u)), Value: smallValue(1)}
 					if (u+round)%2 == 0 {
 						a.Record(&ev)
 					} else {

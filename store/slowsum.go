@@ -4,6 +4,9 @@ import (
 	"math/big"
 	"sync"
 	"sync/atomic"
+
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 )
 
 // slowRoundings counts conversions of an exact decimal slow sum into the binary form
@@ -17,7 +20,7 @@ var slowRoundings atomic.Uint64
 // happens once per change of the slow sum however many /stats read it. Nothing may
 // modify dec once the slowSum is visible to another goroutine.
 type slowSum struct {
-	dec  decimalSum
+	dec  decimal.Decimal
 	seq  uint64 // Store.slowSeq when dec was copied (0 when made by SnapshotOf)
 	once sync.Once
 	bin  slowBinary // set by once
@@ -39,14 +42,14 @@ type slowMemo struct {
 }
 
 // newSlowSum copies d.
-func newSlowSum(d *decimalSum, seq uint64) *slowSum {
-	s := &slowSum{seq: seq, dec: decimalSum{scale: d.scale}}
-	s.dec.mant.Set(&d.mant)
+func newSlowSum(d *decimal.Decimal, seq uint64) *slowSum {
+	s := &slowSum{seq: seq}
+	s.dec.Set(d)
 	return s
 }
 
 // isZero reports whether the slow sum is zero (a nil one is).
-func (s *slowSum) isZero() bool { return s == nil || s.dec.isZero() }
+func (s *slowSum) isZero() bool { return s == nil || s.dec.IsZero() }
 
 // fracBits is how many binary places of the slow sum's fraction rounding keeps in the
 // common case. A quotient |X| * 2^fracBits / den with |X| >= 1 and den < 2^94 (1e9 times
@@ -79,20 +82,20 @@ func (s *slowSum) binary() *slowBinary {
 }
 
 // convert computes s.bin from s.dec: the expensive step, counted in slowRoundings.
-// Its cost is bounded by the sum's bounds (MinSumScale, MaxSumScale, MaxSumMantBits).
+// Its cost is bounded by the sum's bounds (decimal.MinScale, MaxScale, MaxMantBits).
 func (s *slowSum) convert() {
 	slowRoundings.Add(1)
 	b := &s.bin
-	b.neg = s.dec.mant.Sign() < 0
+	b.neg = s.dec.Sign() < 0
 	var abs big.Int
-	abs.Abs(&s.dec.mant)
-	e := s.dec.scale + nanoDigits // S = mant * 10^e nanounits
+	abs.Abs(s.dec.Mant())
+	e := s.dec.Scale() + event.NanoDigits // S = mant * 10^e nanounits
 	if e >= 0 {
-		b.whole.Mul(&abs, bigPow10(e))
+		b.whole.Mul(&abs, decimal.Pow10(e))
 		b.frac[0].bits, b.frac[1].bits = fracBits, fracBits // F = 0, exactly
 		return
 	}
-	pow := bigPow10(-e)
+	pow := decimal.Pow10(-e)
 	var rem big.Int
 	b.whole.QuoRem(&abs, pow, &rem)
 	b.frac[0].expand(&rem, pow, fracBits)

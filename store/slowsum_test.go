@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,15 +29,15 @@ func TestStatsConvertsTheSlowSumOncePerChange(t *testing.T) {
 		convert uint64 // conversions per answer
 	}{
 		{"nothing new", func(a, b *Shard) {}, 0},
-		{"a Small value", func(a, b *Shard) { a.Record(&Event{UserID: []byte("u"), Value: smallValue(1)}) }, 0},
+		{"a Small value", func(a, b *Shard) { a.Record(&event.Event{UserID: []byte("u"), Value: smallValue(1)}) }, 0},
 		{"a Small value on each loop", func(a, b *Shard) {
-			a.Record(&Event{UserID: []byte("u"), Value: smallValue(-7)})
-			b.Record(&Event{UserID: []byte("v"), Value: smallValue(123_456_789_012)})
+			a.Record(&event.Event{UserID: []byte("u"), Value: smallValue(-7)})
+			b.Record(&event.Event{UserID: []byte("v"), Value: smallValue(123_456_789_012)})
 		}, 0},
-		{"a slow value", func(a, b *Shard) { b.Record(&Event{UserID: []byte("v"), Value: textValue("1e-300")}) }, 1},
+		{"a slow value", func(a, b *Shard) { b.Record(&event.Event{UserID: []byte("v"), Value: textValue("1e-300")}) }, 1},
 		{"slow values cancelling in the batch", func(a, b *Shard) {
-			b.Record(&Event{UserID: []byte("v"), Value: textValue("1e300")})
-			b.Record(&Event{UserID: []byte("v"), Value: textValue("-1e300")})
+			b.Record(&event.Event{UserID: []byte("v"), Value: textValue("1e300")})
+			b.Record(&event.Event{UserID: []byte("v"), Value: textValue("-1e300")})
 		}, 0},
 	}
 	for _, tc := range tests {
@@ -43,7 +45,7 @@ func TestStatsConvertsTheSlowSumOncePerChange(t *testing.T) {
 			s := New(Options{})
 			a, b := s.NewShard(), s.NewShard()
 			for _, text := range wideSlowValues {
-				a.Record(&Event{UserID: []byte("u"), Value: textValue(text)})
+				a.Record(&event.Event{UserID: []byte("u"), Value: textValue(text)})
 			}
 			a.Publish()
 			var buf []byte
@@ -150,7 +152,7 @@ func TestSlowStatsMatchExactRational(t *testing.T) {
 		case 1:
 			snap.nanos = int128{hi: r.Uint64() >> r.UintN(65), lo: r.Uint64()}
 		case 2: // a Small sum that cancels the integer part of the slow one, give or take
-			if n, ok := toNanos(truncated(snap.slow), -nanoDigits); ok {
+			if n, ok := toNanos(decimal.New(truncated(snap.slow), -event.NanoDigits)); ok {
 				snap.nanos = n
 				snap.nanos.addInt64(-r.Int64N(3) + 1)
 			}
@@ -170,11 +172,11 @@ func nanosInt(v int64) int128 {
 
 // truncated returns minus the integer part of s in nanounits.
 func truncated(s *slowSum) *big.Int {
-	n := new(big.Int).Set(&s.dec.mant)
-	if e := s.dec.scale + nanoDigits; e >= 0 {
-		n.Mul(n, bigPow10(e))
+	n := new(big.Int).Set(s.dec.Mant())
+	if e := s.dec.Scale() + event.NanoDigits; e >= 0 {
+		n.Mul(n, decimal.Pow10(e))
 	} else {
-		n.Quo(n, bigPow10(-e))
+		n.Quo(n, decimal.Pow10(-e))
 	}
 	return n.Neg(n)
 }

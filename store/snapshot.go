@@ -51,7 +51,7 @@ func (s *Snapshot) Avg() float64 {
 func (s *Snapshot) SumRat() *big.Rat {
 	r := new(big.Rat).SetFrac(s.nanos.bigInt(), big.NewInt(nanosPerUnit))
 	if s.slow != nil {
-		r.Add(r, s.slow.dec.rat())
+		r.Add(r, s.slow.dec.Rat())
 	}
 	return r
 }

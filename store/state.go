@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"math/big"
 	"math/bits"
+
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 )
 
 // State is everything a Store has counted, in a form that can be written down and read
-// back: a checkpoint keeps one. Sum is exact: SumMant * 10^SumScale.
+// back: a checkpoint keeps one. Sum is exact (nil only when TotalRequests is 0).
 type State struct {
 	Seed          [2]uint64
 	TotalRequests uint64
-	SumMant       *big.Int
-	SumScale      int
+	Sum           *decimal.Decimal
 	// Users are the keyed hashes of every distinct user id, two lanes each. They mean
 	// something only under Seed.
 	Users [][2]uint64
@@ -25,12 +27,7 @@ type State struct {
 // after the loops have stopped.
 func (s *Store) State() State {
 	snap := s.Snapshot()
-	var d decimalSum
-	d.addScaled(snap.nanos.bigInt(), -9)
-	if snap.slow != nil {
-		d.add(&snap.slow.dec)
-	}
-	st := State{Seed: s.seed, TotalRequests: snap.TotalRequests, SumMant: new(big.Int).Set(&d.mant), SumScale: d.scale}
+	st := State{Seed: s.seed, TotalRequests: snap.TotalRequests, Sum: snap.SumDecimal()}
 	st.Users = make([][2]uint64, 0, s.users.count.Load())
 	for i := range s.users.parts {
 		p := &s.users.parts[i]
@@ -54,11 +51,11 @@ var ErrBadState = errors.New("store: inconsistent state")
 // Restore makes a store that continues from st: the same seed, totals, exact sum and
 // users. opts.Seed is ignored (the users' keys only mean something under st.Seed).
 func Restore(st State, opts Options) (*Store, error) {
-	if st.Seed == ([2]uint64{}) || uint64(len(st.Users)) > st.TotalRequests || (st.SumMant == nil && st.TotalRequests > 0) {
+	if st.Seed == ([2]uint64{}) || uint64(len(st.Users)) > st.TotalRequests || (st.Sum == nil && st.TotalRequests > 0) {
 		return nil, ErrBadState
 	}
 	// Bounded before any arithmetic: toNanos costs 10^|scale|.
-	if err := CheckSum(st.SumMant, st.SumScale); err != nil {
+	if err := st.Sum.Check(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
 	}
 	opts.Seed = st.Seed
@@ -80,15 +77,15 @@ func Restore(st State, opts Options) (*Store, error) {
 	// The restored totals live in a shard of their own that no loop records into.
 	base := s.baseShard()
 	base.requests = st.TotalRequests
-	if st.SumMant != nil && st.SumMant.Sign() != 0 {
-		if nanos, ok := toNanos(st.SumMant, st.SumScale); ok {
+	if st.Sum != nil && !st.Sum.IsZero() {
+		if nanos, ok := toNanos(st.Sum); ok {
 			base.nanos = nanos
 		} else {
 			// No loop runs yet: nothing reads the seqlock concurrently, but
 			// it still moves, so no Snapshot can pair these totals with an
 			// older view.
 			s.slowSeq.Add(1)
-			s.slow.addScaled(st.SumMant, st.SumScale)
+			s.slow.Add(st.Sum)
 			s.slowSeq.Add(1)
 		}
 	}
@@ -96,20 +93,10 @@ func Restore(st State, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// toNanos returns mant * 10^scale in 1e-9 units when that is an integer within int128.
-func toNanos(mant *big.Int, scale int) (int128, bool) {
-	n := new(big.Int).Set(mant)
-	switch {
-	case scale+9 >= 0:
-		n.Mul(n, bigPow10(scale+9))
-	default:
-		var rem big.Int
-		n.QuoRem(n, bigPow10(-(scale + 9)), &rem)
-		if rem.Sign() != 0 {
-			return int128{}, false
-		}
-	}
-	if n.BitLen() > 126 {
+// toNanos returns d in 1e-9 units when that is an integer within int128.
+func toNanos(d *decimal.Decimal) (int128, bool) {
+	n, ok := d.Int(-event.NanoDigits)
+	if !ok || n.BitLen() > 126 {
 		return int128{}, false
 	}
 	abs := new(big.Int).Abs(n)

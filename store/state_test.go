@@ -6,14 +6,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func recordAll(t *testing.T, sh *Shard, users []string, values []string) {
 	t.Helper()
-	var d Decoder
-	var ev Event
+	var d event.Decoder
+	var ev event.Event
 	for i, u := range users {
 		body := `{"userId":"` + u + `","value":` + values[i%len(values)] + `}`
 		require.NoError(t, d.Decode([]byte(body), &ev), body)
@@ -64,38 +66,33 @@ func TestStateRoundTrip(t *testing.T) {
 func TestRestoreRejectsInconsistentState(t *testing.T) {
 	_, err := Restore(State{}, Options{})
 	assert.ErrorIs(t, err, ErrBadState, "no seed")
-	_, err = Restore(State{Seed: [2]uint64{1, 2}, TotalRequests: 1, SumMant: big.NewInt(0), Users: [][2]uint64{{1, 1}, {2, 2}}}, Options{})
+	_, err = Restore(State{Seed: [2]uint64{1, 2}, TotalRequests: 1, Sum: new(decimal.Decimal), Users: [][2]uint64{{1, 1}, {2, 2}}}, Options{})
 	assert.ErrorIs(t, err, ErrBadState, "more users than events")
-	_, err = Restore(State{Seed: [2]uint64{1, 2}, TotalRequests: 5, SumMant: big.NewInt(0), Users: [][2]uint64{{1, 1}, {1, 1}}}, Options{})
+	_, err = Restore(State{Seed: [2]uint64{1, 2}, TotalRequests: 5, Sum: new(decimal.Decimal), Users: [][2]uint64{{1, 1}, {1, 1}}}, Options{})
 	assert.ErrorIs(t, err, ErrBadState, "a duplicate user")
 }
 
 func TestToNanos(t *testing.T) {
-	n, ok := toNanos(big.NewInt(-15), -1)
+	n, ok := toNanos(decimal.New(big.NewInt(-15), -1))
 	require.True(t, ok)
 	assert.Equal(t, "-1500000000", n.bigInt().String())
-	_, ok = toNanos(big.NewInt(1), -10)
+	_, ok = toNanos(decimal.New(big.NewInt(1), -10))
 	assert.False(t, ok, "finer than 1e-9")
-	_, ok = toNanos(big.NewInt(1), 300)
+	_, ok = toNanos(decimal.New(big.NewInt(1), 300))
 	assert.False(t, ok, "beyond int128")
 }
 
 // The sum bounds are what their derivation says, and the widest sums a store can be
 // made to hold stay inside them.
 func TestSumBounds(t *testing.T) {
-	widest := new(big.Int).Lsh(bigPow10(MaxSumScale+1-MinSumScale), 64)
-	assert.Equal(t, MaxSumMantBits, widest.BitLen())
-	top := new(big.Int).Lsh(big.NewInt(1), MaxSumMantBits)
-	assert.Len(t, top.Sub(top, big.NewInt(1)).String(), MaxSumMantDigits)
-
 	// The finest and the largest values the decoder accepts, both signs, on two loops.
-	finest := "-2." + strings.Repeat("9", maxNumberLen-8) + "e-324" // 512 bytes
-	require.Len(t, finest, maxNumberLen)
+	finest := "-2." + strings.Repeat("9", event.MaxNumberLen-8) + "e-324" // 512 bytes
+	require.Len(t, finest, event.MaxNumberLen)
 	values := []string{finest, finest[1:], "1.7976931348623157e308", "-1.7976931348623157e308", "7", "0.1234567891"}
 	s := New(Options{})
 	a, b := s.NewShard(), s.NewShard()
-	var d Decoder
-	var ev Event
+	var d event.Decoder
+	var ev event.Event
 	for i := range 200 {
 		require.NoError(t, d.Decode([]byte(`{"userId":"u","value":`+values[i%len(values)]+`}`), &ev), values[i%len(values)])
 		a.Record(&ev)
@@ -107,38 +104,25 @@ func TestSumBounds(t *testing.T) {
 	a.Publish()
 	b.Publish()
 	st := s.State()
-	require.NoError(t, CheckSum(st.SumMant, st.SumScale))
-	assert.Equal(t, -324-(maxNumberLen-8), st.SumScale, "the finest value sets the scale")
+	require.NoError(t, st.Sum.Check())
+	assert.Equal(t, -324-(event.MaxNumberLen-8), st.Sum.Scale(), "the finest value sets the scale")
 	snap := s.Snapshot()
-	mant, scale := snap.SumDecimal()
-	assert.NoError(t, CheckSum(mant, scale))
+	assert.NoError(t, snap.SumDecimal().Check())
 }
 
 // A State whose sum no store could have written is refused before any arithmetic with
-// it (10^|scale| would take seconds), with an error that names the field and the bound.
+// it (10^|scale| would take seconds), with the bound it breaks (decimal.Check; its own
+// tests cover every bound).
 func TestRestoreRejectsSumOutOfBounds(t *testing.T) {
-	tooWide := new(big.Int).Lsh(big.NewInt(1), MaxSumMantBits) // one bit too many
-	tests := []struct {
-		name  string
-		mant  *big.Int
-		scale int
-		want  string
-	}{
-		{"scale below", big.NewInt(1), MinSumScale - 1, "sum scale -912 outside [-911, 309]"},
-		{"scale above", big.NewInt(1), MaxSumScale + 1, "sum scale 310 outside [-911, 309]"},
-		{"scale of zero above", big.NewInt(0), MaxSumScale + 1, "sum scale 310 outside [-911, 309]"},
-		{"mantissa too wide", tooWide, 0, "sum mantissa of 4122 bits exceeds 4121"},
-		{"negative mantissa too wide", new(big.Int).Neg(tooWide), -9, "sum mantissa of 4122 bits exceeds 4121"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Restore(State{Seed: [2]uint64{1, 2}, TotalRequests: 5, SumMant: tc.mant, SumScale: tc.scale}, Options{})
-			require.ErrorIs(t, err, ErrBadState)
-			assert.Contains(t, err.Error(), tc.want)
-		})
-	}
-	for _, scale := range []int{MinSumScale, MaxSumScale} {
-		_, err := Restore(State{Seed: [2]uint64{1, 2}, TotalRequests: 5, SumMant: big.NewInt(-3), SumScale: scale}, Options{})
+	tooWide := new(big.Int).Lsh(big.NewInt(1), decimal.MaxMantBits) // one bit too many
+	_, err := Restore(State{Seed: [2]uint64{1, 2}, TotalRequests: 5, Sum: decimal.New(big.NewInt(1), decimal.MinScale-1)}, Options{})
+	require.ErrorIs(t, err, ErrBadState)
+	assert.Contains(t, err.Error(), "sum scale -912 outside [-911, 309]")
+	_, err = Restore(State{Seed: [2]uint64{1, 2}, TotalRequests: 5, Sum: decimal.New(tooWide, 0)}, Options{})
+	require.ErrorIs(t, err, ErrBadState)
+	assert.Contains(t, err.Error(), "sum mantissa of 4122 bits exceeds 4121")
+	for _, scale := range []int{decimal.MinScale, decimal.MaxScale} {
+		_, err := Restore(State{Seed: [2]uint64{1, 2}, TotalRequests: 5, Sum: decimal.New(big.NewInt(-3), scale)}, Options{})
 		assert.NoError(t, err, "scale %d is one a store can write", scale)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -132,10 +134,10 @@ func TestAppendStatsMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-func decimalOf(t testing.TB, text string) *decimalSum {
+func decimalOf(t testing.TB, text string) *decimal.Decimal {
 	t.Helper()
-	var d decimalSum
-	d.addText([]byte(text))
+	var d decimal.Decimal
+	addText(&d, []byte(text))
 	return &d
 }
 
@@ -145,7 +147,7 @@ func TestAppendStatsBeyondFloat64(t *testing.T) {
 	s := New(Options{})
 	sh := s.NewShard()
 	for _, text := range []string{"1.7976931348623157e308", "1.7976931348623157e308", "1e308"} {
-		sh.Record(&Event{UserID: []byte("big"), Value: Value{Text: []byte(text)}})
+		sh.Record(&event.Event{UserID: []byte("big"), Value: event.Value{Text: []byte(text)}})
 	}
 	sh.Publish()
 	snap := s.Snapshot()

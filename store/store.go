@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"sync"
 	"sync/atomic"
+
+	"github.com/onemrc/onemrc/decimal"
 )
 
 // Options configures a Store. The zero value is ready to use.
@@ -41,7 +43,7 @@ type Store struct {
 	// published with it (Shard.publishSlow), which lets Snapshot read the
 	// shards without the mutex while nothing slow is being published.
 	slowMu  sync.Mutex
-	slow    decimalSum // guarded by slowMu
+	slow    decimal.Decimal // guarded by slowMu
 	slowSeq atomic.Uint64
 	// slowView is an immutable copy of slow at slowView.seq, shared by every
 	// Snapshot until slow changes, with its binary form converted at most

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,11 +18,11 @@ import (
 // testEvent is an event whose byte slices the test owns.
 type testEvent struct {
 	user  string
-	value Value
+	value event.Value
 }
 
-func smallValue(nanos int64) Value { return Value{Nanos: nanos, Small: true} }
-func textValue(s string) Value     { return Value{Text: []byte(s)} }
+func smallValue(nanos int64) event.Value { return event.Value{Nanos: nanos, Small: true} }
+func textValue(s string) event.Value     { return event.Value{Text: []byte(s)} }
 
 // runEvents records events round-robin over n shards in the given order,
 // publishes, and returns the snapshot.
@@ -33,7 +34,7 @@ func runEvents(t testing.TB, opts Options, events []testEvent, order []int, n in
 		shards[i] = s.NewShard()
 	}
 	for i, j := range order {
-		ev := Event{UserID: []byte(events[j].user), Value: events[j].value}
+		ev := event.Event{UserID: []byte(events[j].user), Value: events[j].value}
 		shards[i%n].Record(&ev)
 		if i%97 == 0 {
 			shards[i%n].Publish() // publish mid-stream too, as loops do
@@ -143,7 +144,7 @@ func TestOneMillionRequestChallenge(t *testing.T) {
 				}
 				buf = strconv.AppendInt(append(buf[:0], "user_"...), int64(i%75_000), 10)
 				sh := shards[(i/7)%len(shards)] // runs of 7, like pipelined batches
-				sh.Record(&Event{UserID: buf, Value: smallValue(nanos)})
+				sh.Record(&event.Event{UserID: buf, Value: smallValue(nanos)})
 				if i%7 == 6 {
 					sh.Publish()
 				}
@@ -190,8 +191,8 @@ func TestRecordIsInvisibleUntilPublish(t *testing.T) {
 	s := New(Options{})
 	sh := s.NewShard()
 	other := s.NewShard()
-	sh.Record(&Event{UserID: []byte("a"), Value: smallValue(5 * nanosPerUnit)})
-	sh.Record(&Event{UserID: []byte("b"), Value: textValue("0.1234567891")})
+	sh.Record(&event.Event{UserID: []byte("a"), Value: smallValue(5 * nanosPerUnit)})
+	sh.Record(&event.Event{UserID: []byte("b"), Value: textValue("0.1234567891")})
 	snap := s.Snapshot()
 	assert.Zero(t, snap.TotalRequests)
 	assert.Zero(t, snap.UniqueUsers, "users are capped by published events")
@@ -203,7 +204,7 @@ func TestRecordIsInvisibleUntilPublish(t *testing.T) {
 	assert.Equal(t, uint64(2), snap.UniqueUsers)
 	assert.Equal(t, "51234567891/10000000000", snap.SumRat().RatString())
 
-	other.Record(&Event{UserID: []byte("a"), Value: smallValue(0)})
+	other.Record(&event.Event{UserID: []byte("a"), Value: smallValue(0)})
 	other.Publish()
 	snap = s.Snapshot()
 	assert.Equal(t, uint64(3), snap.TotalRequests)
@@ -241,7 +242,7 @@ func TestConcurrentRecordPublishSnapshot(t *testing.T) {
 					if e == 0 && b%5 == 0 {
 						v = textValue("1e0") // the slow path, still exactly 1
 					}
-					sh.Record(&Event{UserID: id, Value: v})
+					sh.Record(&event.Event{UserID: id, Value: v})
 				}
 				publishing.Add(batch) // before Publish: an upper bound
 				sh.Publish()
@@ -293,7 +294,7 @@ func TestNewShardConcurrently(t *testing.T) {
 	for range 16 {
 		wg.Go(func() {
 			sh := s.NewShard()
-			sh.Record(&Event{UserID: []byte("u"), Value: smallValue(2)})
+			sh.Record(&event.Event{UserID: []byte("u"), Value: smallValue(2)})
 			sh.Publish()
 		})
 	}
@@ -317,8 +318,8 @@ func FuzzRecordDecodedValue(f *testing.F) {
 			t.Skip("not only a number token (whitespace or more members would also be valid JSON)")
 		}
 		body := []byte(`{"userId":"u","value":` + num + `}`)
-		var d Decoder
-		var ev Event
+		var d event.Decoder
+		var ev event.Event
 		if d.Decode(body, &ev) != nil {
 			t.Skip("rejected")
 		}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/onemrc/onemrc/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -60,95 +61,29 @@ func TestInt128AddIsIntegerAddition(t *testing.T) {
 	assert.Equal(t, sum, a)
 }
 
-func TestParseDecimal(t *testing.T) {
-	tests := []struct {
-		text  string
-		mant  string
-		scale int
-	}{
-		{"0", "0", 0},
-		{"-0", "0", 0},
-		{"0.000e5", "0", 0},
-		{"1", "1", 0},
-		{"-7", "-7", 0},
-		{"0.1", "1", -1},
-		{"0.1234567891", "1234567891", -10},
-		{"-12.50", "-1250", -2},
-		{"12345678901234567890", "12345678901234567890", 0},
-		{"1e300", "1", 300},
-		{"1E+300", "1", 300},
-		{"1e-300", "1", -300},
-		{"-2.5e-3", "-25", -4},
-		{"1.7976931348623157e308", "17976931348623157", 292},
-		{"5e-324", "5", -324},
-		{"1e0000000000000000000000000005", "1", 5},
-	}
-	for _, tc := range tests {
-		t.Run(tc.text, func(t *testing.T) {
-			var m big.Int
-			scale := parseDecimal(&m, []byte(tc.text))
-			assert.Equal(t, tc.mant, m.String())
-			assert.Equal(t, tc.scale, scale)
-		})
-	}
-}
-
-func TestParseDecimalPanicsOnBrokenContract(t *testing.T) {
-	for _, text := range []string{"", "-", "+1", ".5", "1.", "1e", "1e+", "1x", "0x10", "1e400", "1e-999999999", "1e999999999999"} {
-		t.Run(text, func(t *testing.T) {
-			assert.PanicsWithValue(t, "BUG: store: Value.Text is not an RFC 8259 number in float64 range", func() {
-				var m big.Int
-				parseDecimal(&m, []byte(text))
-			})
-		})
-	}
-}
-
-// ratOf parses a decimal with math/big, the reference for decimalSum.
+// ratOf parses a decimal with math/big, the reference for exact sums.
 func ratOf(t *testing.T, text string) *big.Rat {
 	r, ok := new(big.Rat).SetString(text)
 	require.True(t, ok, text)
 	return r
 }
 
-func TestDecimalSumExactInAnyOrder(t *testing.T) {
-	texts := []string{"0.1", "0.2", "-0.3", "1e300", "-1e300", "1e-300", "12345678901234567890", "0.1234567891",
-		"1.7976931348623157e308", "-5e-324", "3.14159265358979323846264338327950288", "0", "-2.5e-3"}
-	want := new(big.Rat)
-	for _, s := range texts {
-		want.Add(want, ratOf(t, s))
-	}
-	r := rand.New(rand.NewPCG(1, 2))
-	for range 50 {
-		var d decimalSum
-		for _, i := range r.Perm(len(texts)) {
-			d.addText([]byte(texts[i]))
-		}
-		require.Equal(t, want.RatString(), d.rat().RatString())
-	}
-	// Split into two partial sums, merged: the shape of shards.
-	var a, b decimalSum
-	for i, s := range texts {
-		if i%3 == 0 {
-			a.addText([]byte(s))
-		} else {
-			b.addText([]byte(s))
-		}
-	}
-	a.add(&b)
-	assert.Equal(t, want.RatString(), a.rat().RatString())
+// A slowSum copies what it is made from: the store's slow sum goes on changing.
+func TestSlowSumSharesNothing(t *testing.T) {
+	var a decimal.Decimal
+	addText(&a, []byte("0.1"))
 	c := newSlowSum(&a, 0)
-	a.addText([]byte("1"))
-	assert.Equal(t, want.RatString(), c.dec.rat().RatString(), "a slowSum shares nothing with what it copies")
+	addText(&a, []byte("1"))
+	assert.Equal(t, "1/10", c.dec.Rat().RatString())
 }
 
-func TestDecimalSumCancelsToZero(t *testing.T) {
-	var d decimalSum
-	d.addText([]byte("1e300"))
-	d.addText([]byte("-1e300"))
-	assert.True(t, d.isZero())
-	d.addText([]byte("2.5"))
-	assert.Equal(t, "5/2", d.rat().RatString())
+func TestAddTextPanicsOnBrokenContract(t *testing.T) {
+	for _, text := range []string{"", "1x", "1e400"} {
+		assert.PanicsWithValue(t, "BUG: store: Value.Text is not an RFC 8259 number in float64 range", func() {
+			var d decimal.Decimal
+			addText(&d, []byte(text))
+		})
+	}
 }
 
 // refQuotient is num/den rounded by math/big, the reference.

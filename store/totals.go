@@ -1,8 +1,10 @@
 package store
 
 import (
-	"math/big"
 	"sync/atomic"
+
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 )
 
 // Totals is a count and an exact sum counted elsewhere (the other nodes of a cluster),
@@ -22,9 +24,9 @@ type combinedSlow struct {
 	local, sum *slowSum
 }
 
-// NewTotals returns count events with the exact sum mant * 10^scale (mant nil means 0).
-func NewTotals(count uint64, mant *big.Int, scale int) *Totals {
-	snap := SnapshotOf(count, 0, mant, scale)
+// NewTotals returns count events with the exact sum (nil means 0).
+func NewTotals(count uint64, sum *decimal.Decimal) *Totals {
+	snap := SnapshotOf(count, 0, sum)
 	return &Totals{count: count, nanos: snap.nanos, slow: snap.slow}
 }
 
@@ -39,15 +41,14 @@ func (t *Totals) AddTo(local *Snapshot) Snapshot {
 	if sum.isNeg() != local.nanos.isNeg() && local.nanos.isNeg() == t.nanos.isNeg() {
 		// The Small sums overflow int128 (beyond 1.7e20 units, which takes some 2^64
 		// events): carry t's whole sum in the slow part, uncached.
-		var d decimalSum
-		d.addScaled(t.nanos.bigInt(), -nanoDigits)
+		out.slow = &slowSum{}
+		out.slow.dec.AddScaled(t.nanos.bigInt(), -event.NanoDigits)
 		if !t.slow.isZero() {
-			d.add(&t.slow.dec)
+			out.slow.dec.Add(&t.slow.dec)
 		}
 		if !local.slow.isZero() {
-			d.add(&local.slow.dec)
+			out.slow.dec.Add(&local.slow.dec)
 		}
-		out.slow = &slowSum{dec: d}
 		return out
 	}
 	out.nanos = sum
@@ -68,8 +69,8 @@ func (t *Totals) combine(local *slowSum) *slowSum {
 		return c.sum
 	}
 	c := &combinedSlow{local: local, sum: &slowSum{}}
-	c.sum.dec.add(&local.dec)
-	c.sum.dec.add(&t.slow.dec)
+	c.sum.dec.Add(&local.dec)
+	c.sum.dec.Add(&t.slow.dec)
 	t.last.Store(c)
 	return c.sum
 }

@@ -4,6 +4,8 @@ import (
 	"math/big"
 	"testing"
 
+	"github.com/onemrc/onemrc/decimal"
+	"github.com/onemrc/onemrc/event"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -31,32 +33,25 @@ func TestTotalsAddTo(t *testing.T) {
 			s := New(Options{})
 			sh := s.NewShard()
 			for _, v := range tc.local {
-				sh.Record(&Event{UserID: []byte("u"), Value: textValue(v)})
+				sh.Record(&event.Event{UserID: []byte("u"), Value: textValue(v)})
 			}
 			sh.Publish()
-			mant, scale := decimalOf(t, tc.other).mant, decimalOf(t, tc.other).scale
-			if tc.other == "0" {
-				mant, scale = *new(big.Int), 0
-			}
-			others := NewTotals(tc.otherCount, &mant, scale)
+			other := decimalOf(t, tc.other)
+			others := NewTotals(tc.otherCount, other)
 
 			answer := func() string {
 				local := s.Snapshot()
 				snap := others.AddTo(&local)
 				got := string(AppendStats(nil, &snap))
 				// The reference: both exact sums merged into one decimal.
-				lm, ls := local.SumDecimal()
-				var d decimalSum
-				d.addScaled(lm, ls)
-				d.addScaled(&mant, scale)
-				ref := SnapshotOf(local.TotalRequests+tc.otherCount, local.UniqueUsers, &d.mant, d.scale)
+				ref := SnapshotOf(local.TotalRequests+tc.otherCount, local.UniqueUsers, local.SumDecimal().Add(other))
 				require.Equal(t, refStats(t, &ref), got)
 				return got
 			}
 			answer()
 			before := slowRoundings.Load()
 			for i := range 20 {
-				sh.Record(&Event{UserID: []byte("u"), Value: smallValue(int64(i) * 333_333_333)})
+				sh.Record(&event.Event{UserID: []byte("u"), Value: smallValue(int64(i) * 333_333_333)})
 				sh.Publish()
 				answer()
 			}
@@ -68,7 +63,7 @@ func TestTotalsAddTo(t *testing.T) {
 // Small sums whose total leaves int128 are still added exactly.
 func TestTotalsAddToBeyondInt128(t *testing.T) {
 	local := Snapshot{TotalRequests: 2, nanos: int128{hi: 1<<63 - 1, lo: 5}}
-	others := NewTotals(1, new(big.Int).Lsh(big.NewInt(1), 125), -nanoDigits) // 2^125 nanounits
+	others := NewTotals(1, decimal.New(new(big.Int).Lsh(big.NewInt(1), 125), -event.NanoDigits)) // 2^125 nanounits
 	require.False(t, others.nanos.isZero(), "the other side is Small")
 	snap := others.AddTo(&local)
 	want := new(big.Rat).Add(local.SumRat(), new(big.Rat).SetFrac(new(big.Int).Lsh(big.NewInt(1), 125), big.NewInt(nanosPerUnit)))

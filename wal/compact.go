@@ -122,7 +122,7 @@ func compact(dir string, below uint64, stop <-chan struct{}) (c Compaction, err 
 	newKeys = slices.Compact(newKeys)
 
 	out, err := checkpoint.Create(dir, checkpoint.Meta{Position: pos, Seed: meta.Seed,
-		TotalRequests: acc.TotalRequests, SumMant: acc.SumMant, SumScale: acc.SumScale})
+		TotalRequests: acc.TotalRequests, Sum: acc.Sum})
 	if err != nil {
 		return c, fmt.Errorf("wal: %w", err)
 	}

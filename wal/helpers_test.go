@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -30,8 +31,8 @@ func newWorkload(t testing.TB, events, users int, seed uint64) *workload {
 		sh.EnableLog()
 	}
 	rng := rand.New(rand.NewPCG(seed, 2))
-	var d store.Decoder
-	var ev store.Event
+	var d event.Decoder
+	var ev event.Event
 	flush := func(sh *store.Shard) {
 		sh.Publish()
 		frame, start := BeginRecord(nil)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onemrc/onemrc/checkpoint"
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -202,8 +203,8 @@ func TestV1CheckpointReadAndConverted(t *testing.T) {
 	sh := s.NewShard()
 	sh.EnableLog()
 	var frames [][]byte
-	var d store.Decoder
-	var ev store.Event
+	var d event.Decoder
+	var ev event.Event
 	for i, body := range []string{`{"userId":"user_1","value":5}`, `{"userId":"fresh","value":1e300}`, `{"userId":"user_2","value":-3}`} {
 		require.NoError(t, d.Decode([]byte(body), &ev))
 		sh.Record(&ev)
@@ -243,9 +244,9 @@ func encodeV1(st store.State) []byte {
 	b = binary.LittleEndian.AppendUint64(b, st.Seed[0])
 	b = binary.LittleEndian.AppendUint64(b, st.Seed[1])
 	b = binary.LittleEndian.AppendUint64(b, st.TotalRequests)
-	b = binary.LittleEndian.AppendUint32(b, uint32(int32(st.SumScale)))
-	b = append(b, byte(int8(st.SumMant.Sign())))
-	mant := st.SumMant.Bytes()
+	b = binary.LittleEndian.AppendUint32(b, uint32(int32(st.Sum.Scale())))
+	b = append(b, byte(int8(st.Sum.Sign())))
+	mant := st.Sum.Mant().Bytes()
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(mant)))
 	b = append(b, mant...)
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(st.Users)))

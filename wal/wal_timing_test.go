@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onemrc/onemrc/checkpoint"
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -21,8 +22,8 @@ func typicalFrame(b testing.TB) []byte {
 	s := store.New(store.Options{})
 	sh := s.NewShard()
 	sh.EnableLog()
-	var d store.Decoder
-	var ev store.Event
+	var d event.Decoder
+	var ev event.Event
 	for i := range 32 {
 		body := `{"userId":"user_` + itoa(int64(i%8)) + `","value":12.5}`
 		require.NoError(b, d.Decode([]byte(body), &ev))
@@ -102,7 +103,7 @@ func BenchmarkCommitParallel(b *testing.B) {
 
 // writeSnapshot writes a version 2 snapshot of users keys (one event each) to dir.
 func writeSnapshot(t testing.TB, dir string, users int) {
-	f, err := checkpoint.Create(dir, checkpoint.Meta{Seed: [2]uint64{1, 2}, TotalRequests: uint64(users), SumMant: nil, SumScale: 0})
+	f, err := checkpoint.Create(dir, checkpoint.Meta{Seed: [2]uint64{1, 2}, TotalRequests: uint64(users)})
 	require.NoError(t, err)
 	for i := range users {
 		require.NoError(t, f.Add([2]uint64{uint64(i), uint64(i) * 0xbf58476d1ce4e5b9}))
@@ -165,8 +166,8 @@ func TestRecoverTenMillionKeys(t *testing.T) {
 	require.NoError(t, err)
 	sh := s.NewShard()
 	sh.EnableLog()
-	var d store.Decoder
-	var ev store.Event
+	var d event.Decoder
+	var ev event.Event
 	for i := range 1000 {
 		require.NoError(t, d.Decode([]byte(`{"userId":"new_`+itoa(int64(i))+`","value":1}`), &ev))
 		sh.Record(&ev)

@@ -6,19 +6,19 @@ import (
 
 	"github.com/bytedance/sonic"
 
-	"github.com/onemrc/onemrc/store"
+	"github.com/onemrc/onemrc/event"
 )
 
 var (
-	eventSink     store.Event
+	eventSink     event.Event
 	eventJSONSink eventJSON
 )
 
-// BenchmarkDecode is store.Decoder.Decode of the typical body with a reused
+// BenchmarkDecode is event.Decoder.Decode of the typical body with a reused
 // Decoder and Event, as each event loop keeps them.
 func BenchmarkDecode(b *testing.B) {
 	body := []byte(typicalBody)
-	var dec store.Decoder
+	var dec event.Decoder
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	cpu := startCPU()
@@ -74,8 +74,8 @@ func BenchmarkDecodeSonic(b *testing.B) {
 func TestDecodersAgree(t *testing.T) {
 	body := []byte(typicalBody)
 	var (
-		dec          store.Decoder
-		ours         store.Event
+		dec          event.Decoder
+		ours         event.Event
 		viaStd, viaS eventJSON
 	)
 	if err := dec.Decode(body, &ours); err != nil {

@@ -3,6 +3,7 @@ package stages
 import (
 	"testing"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -23,8 +24,8 @@ var recordSink int
 
 // smallEvent is the event the decoder produces for {"userId":id,"value":v}
 // with a whole v (TestDecodersAgree checks that form).
-func smallEvent(id []byte, v int) store.Event {
-	return store.Event{UserID: id, Value: store.Value{Nanos: int64(v) * 1e9, Small: true}}
+func smallEvent(id []byte, v int) event.Event {
+	return event.Event{UserID: id, Value: event.Value{Nanos: int64(v) * 1e9, Small: true}}
 }
 
 // BenchmarkRecord is store.Shard.Record into a warm shard.
@@ -35,7 +36,7 @@ func smallEvent(id []byte, v int) store.Event {
 func BenchmarkRecord(b *testing.B) {
 	b.Run("known", func(b *testing.B) {
 		ids := userIDs(standardUsers)
-		events := make([]store.Event, len(ids))
+		events := make([]event.Event, len(ids))
 		for i := range events {
 			events[i] = smallEvent(ids[i], i%1000)
 		}
@@ -65,7 +66,7 @@ func BenchmarkRecord(b *testing.B) {
 
 	b.Run("new", func(b *testing.B) {
 		ids := userIDs(newUserPool)
-		events := make([]store.Event, len(ids))
+		events := make([]event.Event, len(ids))
 		for i := range events {
 			events[i] = smallEvent(ids[i], i%1000)
 		}

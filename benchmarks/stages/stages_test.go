@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -134,7 +135,7 @@ func standardSnapshot(tb testing.TB) *store.Snapshot {
 		shards := [2]*store.Shard{s.NewShard(), s.NewShard()}
 		ids := userIDs(75_000)
 		for i := range 1_000_000 {
-			ev := store.Event{UserID: ids[i%len(ids)], Value: store.Value{Nanos: int64(i%1000) * 1e9, Small: true}}
+			ev := event.Event{UserID: ids[i%len(ids)], Value: event.Value{Nanos: int64(i%1000) * 1e9, Small: true}}
 			shards[i%2].Record(&ev)
 		}
 		shards[0].Publish()

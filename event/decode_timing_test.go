@@ -1,4 +1,4 @@
-package store
+package event
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package store
+package event
 
 import (
 	"fmt"
@@ -212,10 +212,10 @@ func TestBigValue(t *testing.T) {
 	assert.Nil(t, err)
 	assert.Equal(t, Value{Text: []byte("1e-20")}, v)
 
-	longest := "1." + strings.Repeat("0", maxNumberLen-3) + "1"
+	longest := "1." + strings.Repeat("0", MaxNumberLen-3) + "1"
 	v, err = bigValue([]byte(longest))
 	assert.Nil(t, err)
-	assert.Len(t, v.Text, maxNumberLen, "512 bytes is the longest accepted")
+	assert.Len(t, v.Text, MaxNumberLen, "512 bytes is the longest accepted")
 
 	_, err = bigValue([]byte(longest + "1"))
 	assert.Same(t, ErrValueOutOfRange, err)

@@ -1,13 +1,13 @@
-package store
+package event
 
 // Limits on one event body. They are counted before anything grows, so a
 // hostile body costs one linear scan and never more scratch than the limits.
 const (
 	// maxUserIDLen is the longest unescaped userId accepted, in bytes.
 	maxUserIDLen = 4096
-	// maxNumberLen is the longest "value" number text accepted, in bytes.
+	// MaxNumberLen is the longest "value" number text accepted, in bytes.
 	// It bounds the exact range check and the cold-path big arithmetic.
-	maxNumberLen = 512
+	MaxNumberLen = 512
 	// maxDepth is the deepest nesting of arrays and objects inside an
 	// ignored member (or a non-object body); RFC 8259 §9 lets a parser
 	// set this limit. 64 fits the skipper's one-word container stack.

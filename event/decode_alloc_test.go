@@ -1,6 +1,6 @@
 //go:build !race
 
-package store
+package event
 
 import (
 	"testing"

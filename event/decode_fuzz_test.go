@@ -1,4 +1,4 @@
-package store
+package event
 
 import (
 	"bytes"
@@ -49,7 +49,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		require.Zero(t, ev.Value.Nanos)
-		require.LessOrEqual(t, len(ev.Value.Text), maxNumberLen)
+		require.LessOrEqual(t, len(ev.Value.Text), MaxNumberLen)
 		_, small, end, ok := scanNumber(ev.Value.Text, 0)
 		require.True(t, ok && end == len(ev.Value.Text) && !small, "Text %q", ev.Value.Text)
 		require.True(t, bytes.Contains(body, ev.Value.Text))
@@ -206,7 +206,7 @@ func FuzzDecodeNumber(f *testing.F) {
 		if small {
 			require.Equal(t, scaled.Num().Int64(), nanos, "%q", text)
 		}
-		if len(text) <= maxNumberLen {
+		if len(text) <= MaxNumberLen {
 			require.Equal(t, parseFloatInRange(text), inFloat64Range([]byte(text)), "%q", text)
 		}
 	})

@@ -1,4 +1,4 @@
-package store
+package event
 
 import (
 	"bytes"
@@ -269,7 +269,7 @@ func TestErrorReasons(t *testing.T) {
 		require.NotEmpty(t, e.Reason)
 		assert.False(t, seen[e.Reason], "duplicate reason %q", e.Reason)
 		seen[e.Reason] = true
-		assert.Equal(t, "store: "+e.Reason, e.Error())
+		assert.Equal(t, "event: "+e.Reason, e.Error())
 		for _, c := range []byte(e.Reason) {
 			assert.True(t, c >= 0x20 && c < 0x7f && c != '"' && c != '\\', "reason %q", e.Reason)
 		}

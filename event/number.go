@@ -1,4 +1,4 @@
-package store
+package event
 
 import "math"
 
@@ -17,8 +17,8 @@ var pow10u64 = [mantDigits + 1]uint64{
 	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
 }
 
-// nanoDigits is the number of decimals in a nanounit: Value.Nanos counts 1e-9.
-const nanoDigits = 9
+// NanoDigits is the number of decimals in a nanounit: Value.Nanos counts 1e-9.
+const NanoDigits = 9
 
 // scanNumber reads the number at b[i:] by the RFC 8259 §6 grammar
 //
@@ -138,7 +138,7 @@ func scaleToNanos(mant uint64, exp int, neg bool) (n int64, ok bool) {
 		return 0, true // 0, -0, 0e99, 0.000e-7 are all zero
 	}
 	var u uint64
-	switch scale := exp + nanoDigits; {
+	switch scale := exp + NanoDigits; {
 	case scale >= 0:
 		// mant >= 1, so scale > 18 exceeds MaxInt64 (about 9.2 × 10^18).
 		if scale >= len(maxMantForScale) || mant > maxMantForScale[scale] {
@@ -166,7 +166,7 @@ func scaleToNanos(mant uint64, exp int, neg bool) (n int64, ok bool) {
 // bigValue checks a valid number that is not Small (text is its whole
 // text) and returns it as a Text Value, or why "value" is unacceptable.
 func bigValue(text []byte) (Value, *Error) {
-	if len(text) > maxNumberLen || !inFloat64Range(text) {
+	if len(text) > MaxNumberLen || !inFloat64Range(text) {
 		return Value{}, ErrValueOutOfRange
 	}
 	return Value{Text: text}, nil

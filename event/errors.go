@@ -1,4 +1,4 @@
-package store
+package event
 
 // Error is an event body the daemon rejects with 400 and {"error": Reason}.
 // The connection stays usable: a bad body never desynchronises the stream,
@@ -8,8 +8,8 @@ package store
 // response writer may copy it into a JSON string without escaping.
 type Error struct{ Reason string }
 
-// Error returns "store: " + Reason.
-func (e *Error) Error() string { return "store: " + e.Reason }
+// Error returns "event: " + Reason.
+func (e *Error) Error() string { return "event: " + e.Reason }
 
 // Decode reports the first failure in this order: JSON syntax (ErrMalformedJSON,
 // ErrTooDeep), then ErrTrailingData, then ErrNotObject, then the first member
