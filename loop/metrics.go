@@ -28,25 +28,6 @@ var DurationBuckets = [...]float64{
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 }
 
-// knownBodyErrors and knownFramingErrors name the label of each sentinel; anything else
-// is "other".
-var (
-	knownBodyErrors = []*store.Error{
-		store.ErrMalformedJSON, store.ErrNotObject, store.ErrTrailingData, store.ErrTooDeep,
-		store.ErrMissingUserID, store.ErrUserIDNotString, store.ErrEmptyUserID, store.ErrUserIDTooLong,
-		store.ErrMissingValue, store.ErrValueNotNumber, store.ErrValueOutOfRange, store.ErrDuplicateMember,
-	}
-	knownFramingErrors = []*httpparse.Error{
-		httpparse.ErrBadRequestLine, httpparse.ErrBadMethod, httpparse.ErrBadTarget, httpparse.ErrBadVersion,
-		httpparse.ErrVersionNotSupported, httpparse.ErrRequestLineTooLong, httpparse.ErrHeadersTooLarge,
-		httpparse.ErrBadHeader, httpparse.ErrObsFold, httpparse.ErrBadLineEnding, httpparse.ErrMissingHost,
-		httpparse.ErrDuplicateHost, httpparse.ErrBadContentLength, httpparse.ErrDuplicateContentLength,
-		httpparse.ErrContentLengthWithTransferEncoding, httpparse.ErrBadTransferEncoding,
-		httpparse.ErrUnsupportedTransferEncoding, httpparse.ErrBadChunk, httpparse.ErrBodyTooLarge,
-		httpparse.ErrExpectationFailed, httpparse.ErrTooManyChunks,
-	}
-)
-
 // Counter layout: one flat array, so publishing is a loop over set dirty bits.
 const (
 	numRequestCounters = len(metricMethods) * len(metricEndpoints) * (len(metricStatuses) + 1)
@@ -54,8 +35,8 @@ const (
 
 	offRequests    = 0
 	offBodyErrors  = offRequests + numRequestCounters
-	offFrameErrors = offBodyErrors + 13 // len(knownBodyErrors) + other
-	offBuckets     = offFrameErrors + 22
+	offFrameErrors = offBodyErrors + store.NumErrorCodes
+	offBuckets     = offFrameErrors + httpparse.NumErrorCodes
 	offDurationSum = offBuckets + numBuckets // nanoseconds
 	offBytesIn     = offDurationSum + 1
 	offBytesOut    = offBytesIn + 1
@@ -67,12 +48,6 @@ const (
 	offEvents      = offSendTO + 1     // requests served by this loop (any status)
 	numCounters    = offEvents + 1
 )
-
-func init() {
-	if len(knownBodyErrors)+1 != offFrameErrors-offBodyErrors || len(knownFramingErrors)+1 != offBuckets-offFrameErrors {
-		panic("BUG: loop: metric layout does not match the error lists")
-	}
-}
 
 type loopMetrics struct {
 	publishedAt int64 // coarse time of the last publish
@@ -179,27 +154,9 @@ func (m *loopMetrics) observe(d int64, n uint64) {
 	m.add(offDurationSum, uint64(d)*n)
 }
 
-func bodyErrorIndex(e *store.Error) int {
-	for i, k := range knownBodyErrors {
-		if k == e {
-			return i
-		}
-	}
-	return len(knownBodyErrors)
-}
-
-func framingErrorIndex(e *httpparse.Error) int {
-	for i, k := range knownFramingErrors {
-		if k == e {
-			return i
-		}
-	}
-	return len(knownFramingErrors)
-}
-
-// Label turns an error reason into a Prometheus label value: "malformed JSON" ->
+// label turns an error reason into a Prometheus label value: "malformed JSON" ->
 // "malformed_json".
-func Label(reason string) string {
+func label(reason string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(reason) {
 		switch {
@@ -279,14 +236,14 @@ func (s *Server) Metrics() Metrics {
 			}
 		}
 	}
-	for i, e := range knownBodyErrors {
-		m.BodyErrors = append(m.BodyErrors, LabelCount{Label(e.Reason), sum[offBodyErrors+i]})
+	for i, e := range store.Errors {
+		m.BodyErrors = append(m.BodyErrors, LabelCount{label(e.Reason), sum[offBodyErrors+i]})
 	}
-	m.BodyErrors = append(m.BodyErrors, LabelCount{"other", sum[offBodyErrors+len(knownBodyErrors)]})
-	for i, e := range knownFramingErrors {
-		m.FramingErrors = append(m.FramingErrors, LabelCount{Label(e.Reason), sum[offFrameErrors+i]})
+	m.BodyErrors = append(m.BodyErrors, LabelCount{"other", sum[offBodyErrors+len(store.Errors)]})
+	for i, e := range httpparse.Errors {
+		m.FramingErrors = append(m.FramingErrors, LabelCount{label(e.Reason), sum[offFrameErrors+i]})
 	}
-	m.FramingErrors = append(m.FramingErrors, LabelCount{"other", sum[offFrameErrors+len(knownFramingErrors)]})
+	m.FramingErrors = append(m.FramingErrors, LabelCount{"other", sum[offFrameErrors+len(httpparse.Errors)]})
 	copy(m.DurationCounts[:], sum[offBuckets:offBuckets+numBuckets])
 	m.DurationSum = float64(sum[offDurationSum]) / 1e9
 	m.BytesIn, m.BytesOut = sum[offBytesIn], sum[offBytesOut]

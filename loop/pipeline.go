@@ -250,7 +250,7 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 			// A framing error leaves no way to find the next request: answer and close
 			// (RFC 9112 §2.2, §6.3).
 			p.out = appendError(p.out, perr.Status, closeAfter, perr.Reason, "", false)
-			p.metrics.add(offFrameErrors+framingErrorIndex(perr), 1)
+			p.metrics.add(offFrameErrors+perr.Code(), 1)
 			p.metrics.request(otherMethod, otherEndpoint, statusIndex(perr.Status))
 			answered++
 			return consumed, true
@@ -317,7 +317,7 @@ func (p *Pipeline) serve(mode connMode) {
 			}
 			status = http.StatusBadRequest
 			p.out = appendError(p.out, status, mode, berr.Reason, "", false)
-			p.metrics.add(offBodyErrors+bodyErrorIndex(berr), 1)
+			p.metrics.add(offBodyErrors+berr.Code(), 1)
 			break
 		}
 		p.shard.Record(&p.ev)
