@@ -1,6 +1,6 @@
 //go:build !race
 
-package loop
+package pipeline
 
 import (
 	"testing"
@@ -14,7 +14,7 @@ import (
 // The steady-state path from request bytes to response bytes allocates nothing: parse,
 // route, decode, record, publish, respond.
 func TestProcessAllocatesNothing(t *testing.T) {
-	p := NewPipeline(store.New(store.Options{}), Config{})
+	p := New(store.New(store.Options{}), Config{})
 	var c Conn
 	one := []byte(post(`{"userId":"user_12345","value":345}`))
 	var batch []byte
