@@ -53,7 +53,6 @@ type conn struct {
 // connections and the state of its sweep. Loop goroutine only, but for the atomics.
 type eventLoop struct {
 	pipe *pipeline.Pipeline
-	id   int // creation order, the "loop" label of per-loop metrics
 	el   gnet.EventLoop
 	dur  *durability // nil without a log
 

@@ -43,7 +43,7 @@ type Server struct {
 
 	mu    sync.Mutex
 	loops map[gnet.EventLoop]*eventLoop
-	order []*eventLoop // loops in creation order
+	order []*eventLoop // loops in creation order: the "loop" label of per-loop metrics
 
 	engine   atomic.Pointer[gnet.Engine]
 	open     atomic.Int64
@@ -110,10 +110,9 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	return nil, gnet.None
 }
 
-// newLoop makes the state of event loop el, with its own pipeline. s.mu held.
+// newLoop makes the state of event loop el, with its own pipeline. Called with s.mu held.
 func (s *Server) newLoop(el gnet.EventLoop) *eventLoop {
-	l := &eventLoop{pipe: pipeline.New(s.store, s.cfg.Pipeline), id: len(s.order), el: el,
-		timeouts: s.cfg.Timeouts.withDefaults()}
+	l := &eventLoop{pipe: pipeline.New(s.store, s.cfg.Pipeline), el: el, timeouts: s.cfg.Timeouts.withDefaults()}
 	if s.cfg.Log != nil {
 		l.pipe.EnableLog()
 		l.dur = &durability{log: s.cfg.Log, mode: s.cfg.Fsync, logFailed: s.cfg.LogFailed,

@@ -46,8 +46,8 @@ const (
 	offIdleClosed  = offBodyTO + 1
 	offLingerTO    = offIdleClosed + 1 // lingering closes ended by lingerTime
 	offSendTO      = offLingerTO + 1   // paused connections whose client read nothing for Idle
-	offEvents      = offSendTO + 1     // requests served by this loop (any status)
-	numCounters    = offEvents + 1
+	offAnswered    = offSendTO + 1     // requests answered by this loop (any status)
+	numCounters    = offAnswered + 1
 )
 
 type loopMetrics struct {
@@ -131,7 +131,7 @@ func statusIndex(status int) int {
 
 func (m *loopMetrics) request(method, endpoint, status int) {
 	m.add(offRequests+(method*len(metricEndpoints)+endpoint)*(len(metricStatuses)+1)+status, 1)
-	m.add(offEvents, 1)
+	m.add(offAnswered, 1)
 }
 
 // bucketNanos are DurationBuckets in nanoseconds, for integer compares.
@@ -214,7 +214,7 @@ func SumMetrics(pipes []*Pipeline) Metrics {
 			sum[i] += p.metrics.pub[i].Load()
 		}
 		m.InFlight += p.metrics.pubInFlight.Load()
-		m.LoopRequests = append(m.LoopRequests, p.metrics.pub[offEvents].Load())
+		m.LoopRequests = append(m.LoopRequests, p.metrics.pub[offAnswered].Load())
 	}
 	for mi, method := range metricMethods {
 		for ei, endpoint := range metricEndpoints {

@@ -1,5 +1,3 @@
-// Command onemrcd is the onemrc daemon: the One Million Request Challenge API served by
-// gnet event loops, one request pipeline and one store shard per loop.
 package main
 
 import (

@@ -1,6 +1,3 @@
-// Package clock holds the daemon's two clocks: a coarse one that the event loops read on
-// every batch for timeouts and publishing, advanced by gnet's ticker, and a fine one read
-// twice per batch for request durations. Both count nanoseconds since process start.
 package clock
 
 import (
