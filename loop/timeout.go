@@ -98,9 +98,9 @@ func (t Timeouts) check(c *conn, now int64) expiry {
 	return alive
 }
 
-// track stamps c after Process ran over its input. completed reports that requests were
-// answered; partial that bytes of an unfinished request remain buffered; headerDone that
-// its header section was complete. A timer measures one request: it starts with the read
+// track stamps c after the pipeline served a read (pipeline.Batch). completed reports
+// that requests were answered; partial that bytes of an unfinished request remain
+// buffered; headerDone that its header section was complete. A timer measures one request: it starts with the read
 // that brought the request's first byte and stops when the request completes, so a
 // request that follows completed ones in a read starts its clocks at that read, however
 // long the connection has been pipelining.

@@ -15,7 +15,7 @@ import (
 	"github.com/onemrc/onemrc/store"
 )
 
-// session drives a pipeline the way OnTraffic does: bytes arrive in reads, the pipeline
+// session drives Process the way Serve does: bytes arrive in reads, the pipeline
 // consumes whole requests, the rest stays buffered.
 type session struct {
 	t      *testing.T
