@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/onemrc/onemrc/httpparse"
+	"github.com/onemrc/onemrc/internal/clock"
 	"github.com/onemrc/onemrc/route"
 	"github.com/onemrc/onemrc/store"
 )
@@ -107,10 +108,10 @@ func FuzzConnection(f *testing.F) {
 func fuzzConfig(flags byte) Config {
 	cfg := Config{Timeouts: Timeouts{Header: time.Millisecond, Body: time.Millisecond, Idle: time.Millisecond}}
 	if flags&flagSmallLimits != 0 {
-		cfg.Limits = fuzzSmallLimits
+		cfg.Pipeline.Limits = fuzzSmallLimits
 	}
 	if flags&flagUnread != 0 {
-		cfg.MaxPendingOutput = fuzzMaxPending
+		cfg.Pipeline.MaxPendingOutput = fuzzMaxPending
 	}
 	return cfg
 }
@@ -236,13 +237,13 @@ func readOutputFrom(t *testing.T, out []byte, m *streamModel, base int) (finals 
 
 func checkConnection(t *testing.T, stream, cuts []byte, flags byte) {
 	cfg := fuzzConfig(flags)
-	m := buildModel(stream, cfg.Limits)
+	m := buildModel(stream, cfg.Pipeline.Limits)
 	checkNetHTTPAgrees(t, stream, &m)
-	coarseNow.Add(int64(time.Second)) // a zero clock would read as "no request in progress"
+	clock.Coarse.Add(int64(time.Second)) // a zero clock would read as "no request in progress"
 
 	// The whole stream in one read, by a peer that reads everything: the reference.
 	refCfg := cfg
-	refCfg.MaxPendingOutput = 1 << 30
+	refCfg.Pipeline.MaxPendingOutput = 1 << 30
 	ref := newFuzzServer(refCfg)
 	rc := newFakeConn(&fakeLoop{})
 	if rc.open(ref) && len(stream) > 0 {
@@ -307,7 +308,7 @@ func checkConnection(t *testing.T, stream, cuts []byte, flags byte) {
 			answered.check(t, c.out, &m, delivered)
 		}
 	}
-	pendingErr := open && blockedOnError(c, cfg.Limits)
+	pendingErr := open && blockedOnError(c, cfg.Pipeline.Limits)
 	if c.readsPaused {
 		// Answers wait for a peer that reads nothing: the rest, and any close the last
 		// batch asked for, waits with them. The answers so far are a prefix.
@@ -352,9 +353,9 @@ func checkConnection(t *testing.T, stream, cuts []byte, flags byte) {
 // blockedOnError reports whether c's parser waits, with the bytes still buffered, for a
 // line end (or limit) before it parses again, and those bytes already hold a framing error.
 func blockedOnError(c *fakeConn, lim httpparse.Limits) bool {
-	cs, _ := c.Context().(*Conn)
+	cs, _ := c.Context().(*conn)
 	in := buffered(c)
-	if cs == nil || len(in) == 0 || !cs.parse.Blocked(in, 0) {
+	if cs == nil || len(in) == 0 || !cs.Blocked() {
 		return false
 	}
 	var req httpparse.Request
@@ -363,16 +364,16 @@ func blockedOnError(c *fakeConn, lim httpparse.Limits) bool {
 }
 
 // buffered is what the server keeps of c's input between reads: the start of a request
-// (Conn.partial; gnet itself is left nothing).
+// (pipeline.Conn.Pending; gnet itself is left nothing).
 func buffered(c *fakeConn) []byte {
 	if len(c.inbound) > 0 {
 		panic("BUG: the server left bytes in gnet's buffer")
 	}
-	cs, _ := c.Context().(*Conn)
+	cs, _ := c.Context().(*conn)
 	if cs == nil {
 		return nil
 	}
-	return cs.partial
+	return cs.Pending()
 }
 
 // readLength maps a cuts byte to a read length: small reads often, large ones sometimes.
@@ -383,23 +384,23 @@ func readLength(b byte) int {
 	return int(b-0x7F) * 64
 }
 
-// sweep runs the pipeline's timeout sweep the way OnTick schedules it, after moving the
+// sweep runs the loop's timeout sweep the way OnTick schedules it, after moving the
 // coarse clock past every timeout when expired is set, and reports whether c stays open.
 func sweep(t *testing.T, s *Server, c *fakeConn, expired bool) bool {
-	cs, _ := c.Context().(*Conn)
-	if cs == nil || cs.pipe == nil {
-		t.Fatal("open connection without pipeline state")
+	cs, _ := c.Context().(*conn)
+	if cs == nil || cs.loop == nil {
+		t.Fatal("open connection without loop state")
 	}
 	if expired {
-		coarseNow.Add(int64(time.Second))
+		clock.Coarse.Add(int64(time.Second))
 	}
-	p := cs.pipe
-	p.sweepQueued.Store(true)
-	p.sweepFull.Store(true)
-	if err := c.loop.Execute(context.Background(), p); err != nil {
+	l := cs.loop
+	l.sweepQueued.Store(true)
+	l.sweepFull.Store(true)
+	if err := c.loop.Execute(context.Background(), sweeper{l}); err != nil {
 		t.Fatal(err)
 	}
-	if p.sweepQueued.Load() {
+	if l.sweepQueued.Load() {
 		t.Fatal("the sweep did not clear sweepQueued")
 	}
 	if c.closeQueued {
@@ -503,7 +504,7 @@ func checkInterims(t *testing.T, interims []wireResponse, m *streamModel) {
 }
 
 // checkReleased: the store counted exactly the accepted events, and the connection is
-// gone from the server and its pipeline.
+// gone from the server and its loop.
 func checkReleased(t *testing.T, s *Server, c *fakeConn, finals []wireResponse, m *streamModel) {
 	var events uint64
 	for i, r := range finals {
@@ -511,15 +512,15 @@ func checkReleased(t *testing.T, s *Server, c *fakeConn, finals []wireResponse, 
 			events++
 		}
 	}
-	if got := s.Store().Snapshot().TotalRequests; got != events {
+	if got := s.store.Snapshot().TotalRequests; got != events {
 		t.Fatalf("store counted %d events, %d were answered 200", got, events)
 	}
 	if s.OpenConnections() != 0 {
 		t.Fatalf("%d connections open after OnClose", s.OpenConnections())
 	}
-	for _, p := range s.pipelines {
-		if len(p.conns) != 0 {
-			t.Fatalf("pipeline still sweeps %d connections after OnClose", len(p.conns))
+	for _, l := range s.loops {
+		if len(l.conns) != 0 {
+			t.Fatalf("loop still sweeps %d connections after OnClose", len(l.conns))
 		}
 	}
 	if !c.closed {

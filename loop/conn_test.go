@@ -11,13 +11,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onemrc/onemrc/internal/clock"
+	"github.com/onemrc/onemrc/pipeline"
 	"github.com/onemrc/onemrc/store"
 )
 
 // These tests drive Server's callbacks over fakeConn (fakeconn_test.go), one connection
 // event at a time, where the real engine's timing would make a defect hard to catch.
 
-const healthReq = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+const (
+	healthReq = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+	getStats  = "GET /stats HTTP/1.1\r\nHost: x\r\n\r\n"
+)
 
 // responsesIn parses the responses in out, HEAD never used.
 func responsesIn(t *testing.T, out []byte) []*http.Response {
@@ -68,7 +73,7 @@ func TestNothingTouchesAConnectionClosedInsideWrite(t *testing.T) {
 func TestSweepVisitsEveryConnectionWhenAWriteCloses(t *testing.T) {
 	s := newFakeServer(store.New(store.Options{}), Config{Timeouts: Timeouts{Header: time.Second, Idle: -1}})
 	l := &fakeLoop{}
-	coarseNow.Store(int64(time.Hour))
+	clock.Coarse.Store(int64(time.Hour))
 	conns := make([]*fakeConn, 3)
 	for i := range conns {
 		conns[i] = newFakeConn(l)
@@ -76,10 +81,10 @@ func TestSweepVisitsEveryConnectionWhenAWriteCloses(t *testing.T) {
 		require.True(t, conns[i].deliver(s, []byte("GET /health HT")))
 	}
 	conns[0].breakOnWrite = true
-	coarseNow.Add(int64(2 * time.Second))
-	p := conns[0].Context().(*Conn).pipe
+	clock.Coarse.Add(int64(2 * time.Second))
+	p := conns[0].Context().(*conn).loop
 	p.sweepFull.Store(true)
-	require.NoError(t, p.Run(nil))
+	require.NoError(t, sweeper{p}.Run(nil))
 	for i, c := range conns {
 		assert.Zero(t, c.lateCalls, "connection %d", i)
 		if i == 0 {
@@ -100,11 +105,11 @@ func TestPipelinerWhoseReadsEndMidRequestNeverTimesOut(t *testing.T) {
 	const timeout = 2 * time.Second
 	s := newFakeServer(store.New(store.Options{}), Config{Timeouts: Timeouts{Header: timeout, Body: timeout, Idle: timeout}})
 	c := newFakeConn(&fakeLoop{})
-	coarseNow.Store(int64(time.Hour))
+	clock.Coarse.Store(int64(time.Hour))
 	require.True(t, c.open(s))
 	one := post(`{"userId":"pipeliner","value":1}`)
 	stream := strings.Repeat(one, 100)
-	p := c.Context().(*Conn).pipe
+	p := c.Context().(*conn).loop
 	complete := 0
 	for off, k := 0, 0; off < len(stream); k++ {
 		// Reads of about one request, ending at every offset inside one in turn.
@@ -112,9 +117,9 @@ func TestPipelinerWhoseReadsEndMidRequestNeverTimesOut(t *testing.T) {
 		require.True(t, c.deliver(s, []byte(stream[off:off+n])), "closed after %d bytes", off)
 		off += n
 		complete = off / len(one)
-		coarseNow.Add(int64(timeout / 3)) // each request completes well within its timeout
+		clock.Coarse.Add(int64(timeout / 3)) // each request completes well within its timeout
 		p.sweepFull.Store(true)
-		require.NoError(t, p.Run(nil))
+		require.NoError(t, sweeper{p}.Run(nil))
 		require.False(t, c.closeQueued, "swept after %d bytes (%s of pipelining)", off, time.Duration(k)*timeout/3)
 	}
 	rs := responsesIn(t, c.out)
@@ -143,24 +148,24 @@ func TestReadsPauseWhileAnswersAreQueued(t *testing.T) {
 	c.unread, c.readsPaused = false, false
 	require.True(t, c.deliver(s, []byte(batch)))
 	assert.Len(t, responsesIn(t, c.out), 32)
-	assert.False(t, c.Context().(*Conn).paused)
+	assert.False(t, c.Context().(*conn).paused)
 
 	// A sweep that finds the queue drained and nothing more sent also resumes it.
 	c.unread = true
 	require.True(t, c.deliver(s, []byte(healthReq)))
 	require.True(t, c.readsPaused)
-	cs := c.Context().(*Conn)
+	cs := c.Context().(*conn)
 	c.unread, c.readsPaused = false, false
-	require.NoError(t, cs.pipe.Run(nil))
+	require.NoError(t, sweeper{cs.loop}.Run(nil))
 	assert.False(t, cs.paused)
-	assert.Empty(t, cs.pipe.paused)
+	assert.Empty(t, cs.loop.paused)
 }
 
 // One read's requests cannot make the daemon queue more than MaxPendingOutput (and one
 // answer): past it the client gets the answers that fit and the connection closes.
 func TestOneBatchQueuesAtMostMaxPendingOutput(t *testing.T) {
 	const maxOut = 2000
-	s := newFakeServer(store.New(store.Options{}), Config{MaxPendingOutput: maxOut})
+	s := newFakeServer(store.New(store.Options{}), Config{Pipeline: pipeline.Config{MaxPendingOutput: maxOut}})
 	c := newFakeConn(&fakeLoop{})
 	require.True(t, c.open(s))
 	c.unread = true
@@ -170,32 +175,14 @@ func TestOneBatchQueuesAtMostMaxPendingOutput(t *testing.T) {
 	assert.Greater(t, len(rs), 1)
 	assert.Less(t, len(rs), 200)
 	// The answers are queued: the close waits until gnet has written them.
-	cs := c.Context().(*Conn)
+	cs := c.Context().(*conn)
 	assert.True(t, c.readsPaused)
 	assert.True(t, cs.closeWhenDrained)
 	assert.False(t, c.closeQueued)
 	c.unread, c.readsPaused = false, false
-	require.NoError(t, cs.pipe.Run(nil))
+	require.NoError(t, sweeper{cs.loop}.Run(nil))
 	assert.True(t, c.closeQueued, "closed once drained (the fake has no socket to linger on)")
 	assert.Len(t, responsesIn(t, c.out), len(rs), "nothing more was answered")
-}
-
-func TestLocalScope(t *testing.T) {
-	for target, want := range map[string]bool{
-		"/stats":                     false,
-		"/stats?scope=local":         true,
-		"/stats?a=1&scope=local":     true,
-		"/stats?scope=local&a=1":     true,
-		"/stats?scope=locale":        false,
-		"/stats?xscope=local":        false,
-		"/stats?scope=cluster&":      false,
-		"/stats?&&scope=local":       true,
-		"/stats?a=scope=local":       false,
-		"/stats?scope=local?x":       false,
-		"http://h/stats?scope=local": true,
-	} {
-		assert.Equal(t, want, localScope([]byte(target)), target)
-	}
 }
 
 // A paused connection is looked at every tick; that must not starve the full sweep that

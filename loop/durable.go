@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"github.com/onemrc/onemrc/internal/clock"
 )
 
 // With a write-ahead log (Config.Log) an answer that acknowledges an event leaves only
@@ -14,7 +16,7 @@ import (
 // answered) and, with FsyncAlways, covered by an fdatasync (nor does a power loss).
 //
 // A loop never waits for the disk. A batch that recorded events holds its answers on its
-// connection (Conn.held) and makes sure a flush is queued on the loop (EventLoop.Execute:
+// connection (conn.held) and makes sure a flush is queued on the loop (EventLoop.Execute:
 // it runs once the loop has handled every connection that was ready), so one record and
 // one write(2) serve every batch of that turn of the loop. With FsyncAlways the flush
 // hands the record's end to the log's group commit, whose syncer wakes the loop once an
@@ -50,16 +52,17 @@ const (
 	FsyncOff
 )
 
-// durability is one pipeline's side of the log. Loop goroutine only, but for synced,
+// durability is one loop's side of the log. Loop goroutine only, but for synced,
 // which the syncer advances.
 type durability struct {
-	log  Log
-	mode FsyncMode
+	log       Log
+	mode      FsyncMode
+	logFailed func(error) // Config.LogFailed
 
 	frames       []byte  // this turn's record, not yet written
-	held         []*Conn // connections with answers waiting for a flush or a sync
+	held         []*conn // connections with answers waiting for a flush or a sync
 	flushQueued  bool
-	turn         uint64        // the turn whose answers are being held (Conn.heldTurn)
+	turn         uint64        // the turn whose answers are being held (conn.heldTurn)
 	written      uint64        // the last turn whose record is written
 	synced       atomic.Uint64 // the last turn whose record is durable (FsyncAlways)
 	releaseQueue atomic.Bool   // a release task is queued on the loop
@@ -71,19 +74,19 @@ type durability struct {
 // turnEnd maps a written turn to the log position its record ends at.
 type turnEnd struct{ turn, end uint64 }
 
-// flusher and releaser are the pipeline's tasks for EventLoop.Execute.
+// flusher and releaser are the loop's tasks for EventLoop.Execute.
 type (
-	flusher  struct{ p *Pipeline }
-	releaser struct{ p *Pipeline }
+	flusher  struct{ l *eventLoop }
+	releaser struct{ l *eventLoop }
 )
 
-func (f flusher) Run(context.Context) error  { f.p.flush(); return nil }
-func (r releaser) Run(context.Context) error { r.p.releaseSynced(); return nil }
+func (f flusher) Run(context.Context) error  { f.l.flush(); return nil }
+func (r releaser) Run(context.Context) error { r.l.releaseSynced(); return nil }
 
 // hold keeps out, a batch's answers, on c until the loop's next flush (and sync) covers
 // the batch, and makes sure that flush is queued.
-func (p *Pipeline) hold(c *Conn, out []byte) {
-	d := p.dur
+func (l *eventLoop) hold(c *conn, out []byte) {
+	d := l.dur
 	if len(c.held) == 0 {
 		d.held = append(d.held, c)
 	}
@@ -91,33 +94,33 @@ func (p *Pipeline) hold(c *Conn, out []byte) {
 	c.heldTurn = d.turn
 	if !d.flushQueued {
 		d.flushQueued = true
-		if err := p.el.Execute(context.Background(), flusher{p}); err != nil {
-			p.flush() // the engine is stopping: flush now rather than never
+		if err := l.el.Execute(context.Background(), flusher{l}); err != nil {
+			l.flush() // the engine is stopping: flush now rather than never
 		}
 	}
 }
 
 // mustHold reports whether a batch's answers on c wait for the log: the batch recorded
 // events, or answers held earlier on c must leave first.
-func (p *Pipeline) mustHold(c *Conn, recorded bool) bool {
-	return p.dur != nil && (recorded || len(c.held) > 0)
+func (l *eventLoop) mustHold(c *conn, recorded bool) bool {
+	return l.dur != nil && (recorded || len(c.held) > 0)
 }
 
 // flush writes this turn's record and releases the answers it covers (or, with
 // FsyncAlways, asks the log to sync it and releases them when woken).
-func (p *Pipeline) flush() {
-	d := p.dur
+func (l *eventLoop) flush() {
+	d := l.dur
 	d.flushQueued = false
 	turn := d.turn
 	d.turn++
 	if d.failed == nil {
 		var ok bool
 		frames, start := d.log.BeginRecord(d.frames[:0])
-		if frames, ok = p.shard.AppendLogRecord(frames); ok {
+		if frames, ok = l.pipe.AppendLogRecord(frames); ok {
 			frames = d.log.EndRecord(frames, start)
 			end, err := d.log.Write(frames)
 			if err != nil {
-				p.logFailed(err)
+				l.logFailed(err)
 			} else if d.mode == FsyncAlways {
 				d.ends = append(d.ends, turnEnd{turn, end})
 				err = d.log.Commit(end, func(durable uint64) {
@@ -127,13 +130,13 @@ func (p *Pipeline) flush() {
 						advance(&d.synced, turn)
 					}
 					if !d.releaseQueue.Swap(true) {
-						if p.el.Execute(context.Background(), releaser{p}) != nil {
+						if l.el.Execute(context.Background(), releaser{l}) != nil {
 							d.releaseQueue.Store(false)
 						}
 					}
 				})
 				if err != nil {
-					p.logFailed(err)
+					l.logFailed(err)
 				}
 			}
 		}
@@ -142,20 +145,20 @@ func (p *Pipeline) flush() {
 	d.written = turn
 	switch {
 	case d.failed != nil:
-		p.dropHeld()
+		l.dropHeld()
 	case d.mode != FsyncAlways:
-		p.release(turn)
+		l.release(turn)
 	default:
 		// Turns before the oldest one waiting for its sync may go, this one too when
 		// it recorded nothing.
-		p.release(p.syncedOrWritten())
+		l.release(l.syncedOrWritten())
 	}
 }
 
 // syncedOrWritten is the last turn whose answers may leave under FsyncAlways: every
 // turn up to the oldest one still waiting for its sync.
-func (p *Pipeline) syncedOrWritten() uint64 {
-	d := p.dur
+func (l *eventLoop) syncedOrWritten() uint64 {
+	d := l.dur
 	for len(d.ends) > 0 && d.ends[0].turn <= d.synced.Load() {
 		d.ends = d.ends[1:]
 	}
@@ -166,24 +169,24 @@ func (p *Pipeline) syncedOrWritten() uint64 {
 }
 
 // releaseSynced runs on the loop when the syncer has made turns durable.
-func (p *Pipeline) releaseSynced() {
-	d := p.dur
+func (l *eventLoop) releaseSynced() {
+	d := l.dur
 	d.releaseQueue.Store(false)
 	if d.syncFailed.Load() {
-		p.logFailed(errors.New("loop: the log could not be synced"))
+		l.logFailed(errors.New("loop: the log could not be synced"))
 	}
 	if d.failed != nil {
-		p.dropHeld()
+		l.dropHeld()
 		return
 	}
-	p.release(p.syncedOrWritten())
+	l.release(l.syncedOrWritten())
 }
 
 // release writes the held answers of every connection whose last held batch is in a
 // turn up to upTo, in the order they were held.
-func (p *Pipeline) release(upTo uint64) {
-	d := p.dur
-	now := coarseNow.Load()
+func (l *eventLoop) release(upTo uint64) {
+	d := l.dur
+	now := clock.Coarse.Load()
 	kept := d.held[:0]
 	for _, c := range d.held {
 		switch {
@@ -201,23 +204,23 @@ func (p *Pipeline) release(upTo uint64) {
 		}
 		if c.closeAfterHeld {
 			c.closeAfterHeld = false
-			if p.closeAfterAnswer(c.gc, c, now) == gnet.Close {
+			if l.closeAfterAnswer(c.gc, c, now) == gnet.Close {
 				c.closing = true
 				_ = c.gc.Close()
 			}
 			continue
 		}
-		p.pauseIfQueued(c, now)
+		l.pauseIfQueued(c, now)
 	}
 	clear(d.held[len(kept):])
 	d.held = kept
-	p.metrics.publish()
+	l.pipe.PublishMetrics()
 }
 
 // dropHeld closes every connection with held answers after the log failed: their events
 // are counted in memory but not logged, so no 200 may leave for them.
-func (p *Pipeline) dropHeld() {
-	d := p.dur
+func (l *eventLoop) dropHeld() {
+	d := l.dur
 	for _, c := range d.held {
 		c.held = c.held[:0]
 		if !c.gone && !c.closing {
@@ -229,14 +232,14 @@ func (p *Pipeline) dropHeld() {
 	d.held = d.held[:0]
 }
 
-func (p *Pipeline) logFailed(err error) {
-	d := p.dur
+func (l *eventLoop) logFailed(err error) {
+	d := l.dur
 	if d.failed != nil {
 		return
 	}
 	d.failed = err
-	if p.cfg.LogFailed != nil {
-		p.cfg.LogFailed(err)
+	if d.logFailed != nil {
+		d.logFailed(err)
 	}
 }
 
@@ -256,27 +259,27 @@ func advance(a *atomic.Uint64, v uint64) {
 func (s *Server) Flush(ctx context.Context) error {
 	for {
 		s.mu.Lock()
-		pipes := append([]*Pipeline(nil), s.order...)
+		loops := append([]*eventLoop(nil), s.order...)
 		s.mu.Unlock()
-		held := make(chan int, len(pipes))
-		for _, p := range pipes {
-			if p.dur == nil {
+		held := make(chan int, len(loops))
+		for _, l := range loops {
+			if l.dur == nil {
 				held <- 0
 				continue
 			}
 			task := gnet.RunnableFunc(func(context.Context) error {
-				if p.dur.flushQueued || len(p.dur.held) > 0 {
-					p.flush()
+				if l.dur.flushQueued || len(l.dur.held) > 0 {
+					l.flush()
 				}
-				held <- len(p.dur.held)
+				held <- len(l.dur.held)
 				return nil
 			})
-			if err := p.el.Execute(ctx, task); err != nil {
+			if err := l.el.Execute(ctx, task); err != nil {
 				return err
 			}
 		}
 		total := 0
-		for range pipes {
+		for range loops {
 			select {
 			case n := <-held:
 				total += n

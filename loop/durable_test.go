@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/onemrc/onemrc/internal/clock"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -194,14 +195,14 @@ func TestHeldAnswersAreNotTimedOut(t *testing.T) {
 	s := newFakeServer(st, Config{Log: log, Fsync: FsyncAlways, Timeouts: Timeouts{Header: time.Second, Body: time.Second, Idle: time.Second}})
 	l := &fakeLoop{deferTasks: true}
 	c := newFakeConn(l)
-	coarseNow.Store(int64(time.Hour))
+	clock.Coarse.Store(int64(time.Hour))
 	require.True(t, c.open(s))
 	require.True(t, c.deliver(s, []byte(post(`{"userId":"a","value":1}`)+"GET /hea")))
 	l.runTasks() // written, waiting for the sync
-	coarseNow.Add(int64(5 * time.Second))
-	p := c.Context().(*Conn).pipe
+	clock.Coarse.Add(int64(5 * time.Second))
+	p := c.Context().(*conn).loop
 	p.sweepFull.Store(true)
-	require.NoError(t, p.Run(nil))
+	require.NoError(t, sweeper{p}.Run(nil))
 	assert.False(t, c.closeQueued)
 	assert.Empty(t, c.out)
 	log.sync()

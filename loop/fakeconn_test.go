@@ -3,6 +3,7 @@ package loop
 import (
 	"context"
 	"io"
+	"strconv"
 	"syscall"
 
 	"github.com/panjf2000/gnet/v2"
@@ -221,4 +222,10 @@ func (c *fakeConn) finish(s *Server) {
 	}
 	c.closed = true
 	s.OnClose(c, nil)
+}
+
+// post is a POST /event request carrying body.
+func post(body string) string {
+	return "POST /event HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\n\r\n" + body
 }

@@ -26,9 +26,9 @@ const (
 // FIN; with part of it still queued in gnet, reading stops and the shutdown waits until
 // gnet has written the rest (checkPaused). Where neither is possible it closes as gnet
 // does, which writes what the socket takes at once and drops the rest.
-func (p *Pipeline) closeAfterAnswer(c gnet.Conn, cs *Conn, now int64) gnet.Action {
+func (l *eventLoop) closeAfterAnswer(c gnet.Conn, cs *conn, now int64) gnet.Action {
 	if c.OutboundBuffered() > 0 {
-		p.pauseIfQueued(cs, now)
+		l.pauseIfQueued(cs, now)
 		if !cs.paused {
 			return gnet.Close
 		}
@@ -45,7 +45,7 @@ func (p *Pipeline) closeAfterAnswer(c gnet.Conn, cs *Conn, now int64) gnet.Actio
 // startLinger shuts down c's sending side and from then on drops what the client sends.
 // It reports false when the shutdown failed and the caller must close instead. Only for
 // an open connection with nothing queued.
-func (cs *Conn) startLinger(c gnet.Conn, now int64) bool {
+func (cs *conn) startLinger(c gnet.Conn, now int64) bool {
 	if unix.Shutdown(c.Fd(), unix.SHUT_WR) != nil {
 		return false
 	}
@@ -56,7 +56,7 @@ func (cs *Conn) startLinger(c gnet.Conn, now int64) bool {
 }
 
 // discardWhileLingering drops what a lingering client sends; past lingerBytes it closes.
-func (cs *Conn) discardWhileLingering(c gnet.Conn) gnet.Action {
+func (cs *conn) discardWhileLingering(c gnet.Conn) gnet.Action {
 	n, _ := c.Discard(-1)
 	cs.lingered += n
 	if cs.lingered > lingerBytes {

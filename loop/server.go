@@ -1,11 +1,3 @@
-// Package loop runs onemrc's request pipeline on gnet event loops.
-//
-// Each gnet event loop gets one Pipeline, bound on the first connection the loop opens
-// (gnet has no public loop index; OnOpen runs on the owning loop's goroutine). A
-// connection carries its Conn state in its gnet context. OnTraffic hands everything
-// buffered to the pipeline, writes all of the batch's responses with one Write, and
-// discards the bytes consumed: a partial request stays buffered in gnet until more
-// arrives.
 package loop
 
 import (
@@ -17,8 +9,30 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/onemrc/onemrc/internal/clock"
+	"github.com/onemrc/onemrc/pipeline"
 	"github.com/onemrc/onemrc/store"
 )
+
+// Config is what every loop of a server shares. The zero value serves the 1MRC API with
+// the parser's default limits and the default timeouts.
+type Config struct {
+	Pipeline pipeline.Config
+	// MaxConns caps open connections; one more is answered 503 and closed. 0: no cap.
+	MaxConns int
+	Timeouts Timeouts
+	// Log, when set, holds every answer that acknowledges an event until the event's
+	// record is in the log (durable.go), synced as Fsync says. LogFailed is told, once,
+	// when the log fails; from then on no event is acknowledged.
+	Log       Log
+	Fsync     FsyncMode
+	LogFailed func(error)
+}
+
+// ReadSize is how many bytes gnet reads from a socket at a time (gnet.WithReadBufferCap):
+// the most requests one batch answers, and so what bounds the answers one batch queues
+// (pipeline.DefaultMaxPendingOutput is above what any ReadSize of valid requests asks for).
+const ReadSize = 8 << 10
 
 // Server is the gnet event handler of the daemon.
 type Server struct {
@@ -27,9 +41,9 @@ type Server struct {
 	cfg   Config
 	store *store.Store
 
-	mu        sync.Mutex
-	pipelines map[gnet.EventLoop]*Pipeline
-	order     []*Pipeline // pipelines in creation order
+	mu    sync.Mutex
+	loops map[gnet.EventLoop]*eventLoop
+	order []*eventLoop // loops in creation order: the "loop" label of per-loop metrics
 
 	engine   atomic.Pointer[gnet.Engine]
 	open     atomic.Int64
@@ -44,12 +58,8 @@ type Server struct {
 
 // NewServer makes the handler; pass it to gnet.Run.
 func NewServer(st *store.Store, cfg Config) *Server {
-	s := &Server{cfg: cfg, store: st, pipelines: make(map[gnet.EventLoop]*Pipeline), newReadPauser: newReadPauser}
-	return s
+	return &Server{cfg: cfg, store: st, loops: make(map[gnet.EventLoop]*eventLoop), newReadPauser: newReadPauser}
 }
-
-// Store returns the store the server counts into.
-func (s *Server) Store() *store.Store { return s.store }
 
 // Engine returns the running engine, or false before OnBoot.
 func (s *Server) Engine() (gnet.Engine, bool) {
@@ -69,37 +79,46 @@ func (s *Server) OnBoot(e gnet.Engine) gnet.Action {
 	return gnet.None
 }
 
-// OnOpen binds the connection to its loop's pipeline, or refuses it past MaxConns.
+// OnOpen binds the connection to its loop, or refuses it past MaxConns.
 func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 	if n := s.open.Add(1); s.cfg.MaxConns > 0 && n > int64(s.cfg.MaxConns) {
 		s.rejected.Add(1)
 		// Served connections keep their slots; the newcomer learns why it is turned away.
-		return appendError(nil, http.StatusServiceUnavailable, closeAfter, "too many connections", "", false), gnet.Close
+		return pipeline.AppendClosingError(nil, http.StatusServiceUnavailable, "too many connections"), gnet.Close
 	}
 	el := c.EventLoop()
 	s.mu.Lock()
-	p := s.pipelines[el]
-	if p == nil {
-		p = NewPipeline(s.store, s.cfg)
-		p.el = el
-		p.id = len(s.order)
+	l := s.loops[el]
+	if l == nil {
+		l = s.newLoop(el)
 		if s.newReadPauser != nil {
 			var err error
-			if p.reads, err = s.newReadPauser(c); err != nil {
+			if l.reads, err = s.newReadPauser(c); err != nil {
 				// Every loop finds its poller the same way: this build cannot pause reads
 				// with this gnet, and without that neither memory nor half-close
 				// delivery is what the daemon promises.
 				panic("BUG: " + err.Error())
 			}
 		}
-		s.pipelines[el] = p
-		s.order = append(s.order, p)
+		s.loops[el] = l
+		s.order = append(s.order, l)
 	}
 	s.mu.Unlock()
-	cs := &Conn{gc: c, lastActive: coarseNow.Load()}
-	p.attach(cs)
+	cs := &conn{gc: c, lastActive: clock.Coarse.Load()}
+	l.attach(cs)
 	c.SetContext(cs)
 	return nil, gnet.None
+}
+
+// newLoop makes the state of event loop el, with its own pipeline. Called with s.mu held.
+func (s *Server) newLoop(el gnet.EventLoop) *eventLoop {
+	l := &eventLoop{pipe: pipeline.New(s.store, s.cfg.Pipeline), el: el, timeouts: s.cfg.Timeouts.withDefaults()}
+	if s.cfg.Log != nil {
+		l.pipe.EnableLog()
+		l.dur = &durability{log: s.cfg.Log, mode: s.cfg.Fsync, logFailed: s.cfg.LogFailed,
+			turn: 1} // turn 0: none (synced starts there)
+	}
+	return l
 }
 
 // OnClose releases the connection's slot. It may run inside a Write of this loop's
@@ -107,13 +126,13 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 // them.
 func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 	s.open.Add(-1)
-	cs, _ := c.Context().(*Conn)
+	cs, _ := c.Context().(*conn)
 	if cs == nil {
 		return gnet.None
 	}
 	cs.gone = true
-	if cs.pipe != nil {
-		cs.pipe.detach(cs)
+	if cs.loop != nil {
+		cs.loop.detach(cs)
 	}
 	return gnet.None
 }
@@ -121,11 +140,11 @@ func (s *Server) OnClose(c gnet.Conn, _ error) gnet.Action {
 // OnTraffic serves every complete request buffered on c. gnet calls it only while c is
 // read, that is while nothing is queued for it (output.go).
 func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
-	cs, _ := c.Context().(*Conn)
+	cs, _ := c.Context().(*conn)
 	if cs == nil || cs.closing {
 		return gnet.Close
 	}
-	now := coarseNow.Load()
+	now := clock.Coarse.Load()
 	if cs.paused {
 		cs.resume(now) // gnet reads c again: its queue has drained
 		if cs.closeWhenDrained {
@@ -143,42 +162,30 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		_, _ = c.Discard(-1)
 		return gnet.None
 	}
-	if c.OutboundBuffered() > s.cfg.maxPendingOutput() {
+	if c.OutboundBuffered() > s.cfg.Pipeline.PendingOutputLimit() {
 		// Only where reads cannot be paused (pause_other.go): a client that sends
 		// requests but does not read the answers is not paid for any longer.
 		return gnet.Close
 	}
-	p := cs.pipe
-	// gnet keeps nothing between reads: the connection does (Conn.partial), so Peek is
-	// the read just done, a view of the loop's buffer with no copy, and a request that
-	// arrives in pieces costs a copy of each new piece only.
+	l := cs.loop
+	p := l.pipe
+	// gnet keeps nothing between reads: the pipeline does (pipeline.Conn), so Peek is
+	// the read just done, a view of the loop's buffer with no copy.
 	in, err := c.Peek(-1)
 	if err != nil || len(in) == 0 {
 		return gnet.None
 	}
 	_, _ = c.Discard(-1) // n <= 0 drops everything; in stays valid until the next read
-	p.metrics.add(offBytesIn, uint64(len(in)))
-	data, seen := in, 0
-	if len(cs.partial) > 0 {
-		seen = len(cs.partial)
-		cs.partial = append(cs.partial, in...)
-		data = cs.partial
-	}
-	if len(data) < cs.need || cs.parse.Blocked(data, seen) {
-		// A trickled body short of Need, or a line whose end has not arrived: nothing to
-		// parse yet. Only the new bytes were scanned for a line end.
-		cs.keepPartial(data, 0)
+	p.CountBytesIn(len(in))
+	b := p.Serve(&cs.Conn, in)
+	if !b.Parsed {
 		cs.lastActive = now
 		return gnet.None
 	}
-	consumed, closeConn := p.Process(cs, data)
-	cs.track(now, p.answered > 0, consumed < len(data), p.req.HeaderDone)
-	if !closeConn {
-		cs.keepPartial(data, consumed)
-	}
+	cs.track(now, b.Answered > 0, b.Partial, b.HeaderDone)
 	if out := p.Output(); len(out) > 0 {
-		if p.mustHold(cs, p.recorded > 0) {
-			p.hold(cs, out)
+		if l.mustHold(cs, b.Recorded > 0) {
+			l.hold(cs, out)
 			p.ResetOutput()
 		} else {
 			open := cs.write(c, out)
@@ -188,68 +195,47 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 			}
 		}
 	}
-	if closeConn {
-		cs.partial = nil
+	if b.Close {
 		if len(cs.held) > 0 {
 			cs.closeAfterHeld = true
 			return gnet.None
 		}
-		return p.closeAfterAnswer(c, cs, now)
+		return l.closeAfterAnswer(c, cs, now)
 	}
-	p.pauseIfQueued(cs, now)
+	l.pauseIfQueued(cs, now)
 	return gnet.None
 }
 
-// keepPartial keeps data[consumed:], the start of a request, for the next read. data is
-// either the read (a view of gnet's loop buffer, reused by the next read) or c.partial.
-func (c *Conn) keepPartial(data []byte, consumed int) {
-	rest := data[consumed:]
-	switch {
-	case len(rest) == 0:
-		if cap(c.partial) > maxKeptPartial {
-			c.partial = nil // a large request does not pin its buffer on an idle connection
-		} else {
-			c.partial = c.partial[:0]
-		}
-	case len(c.partial) > 0 && &rest[0] == &c.partial[consumed]:
-		if consumed > 0 {
-			c.partial = c.partial[:copy(c.partial, rest)]
-		}
-	default:
-		c.partial = append(c.partial[:0], rest...)
-	}
-}
-
-// maxKeptPartial is the largest partial-request buffer an idle connection keeps.
-const maxKeptPartial = 4 << 10
-
 // OnTick runs on gnet's ticker goroutine: it advances the coarse clock, refreshes the Date
 // field each second and queues a sweep on every loop that is due a timeout sweep or has
-// paused connections to look at. It never touches a pipeline's connections itself.
+// paused connections to look at. It never touches a loop's connections itself.
 func (s *Server) OnTick() (time.Duration, gnet.Action) {
 	wall := time.Now()
-	now := advanceClock(wall)
+	now := clock.Advance(wall)
 	if sec := wall.Unix(); sec != s.lastDate {
 		s.lastDate = sec
-		refreshDate(wall)
+		pipeline.RefreshDate(wall)
 	}
 	s.mu.Lock()
-	for _, p := range s.pipelines {
-		due := now-p.lastSweep >= int64(p.timeouts.sweepEvery())
-		if !due && p.nPaused.Load() == 0 || p.sweepQueued.Load() {
+	for _, l := range s.loops {
+		due := now-l.lastSweep >= int64(l.timeouts.sweepEvery())
+		if !due && l.nPaused.Load() == 0 || l.sweepQueued.Load() {
 			continue
 		}
 		if due {
 			// (Only a full sweep restarts the clock: paused connections, checked every
 			// tick, must not starve the timeouts of the others.)
-			p.sweepFull.Store(true)
-			p.lastSweep = now
+			l.sweepFull.Store(true)
+			l.lastSweep = now
 		}
-		p.sweepQueued.Store(true)
-		if err := p.el.Execute(context.Background(), p); err != nil {
-			p.sweepQueued.Store(false) // the engine is stopping
+		l.sweepQueued.Store(true)
+		if err := l.el.Execute(context.Background(), sweeper{l}); err != nil {
+			l.sweepQueued.Store(false) // the engine is stopping
 		}
 	}
 	s.mu.Unlock()
 	return tickInterval, gnet.None
 }
+
+// tickInterval is how often gnet calls OnTick: the coarse clock's resolution.
+const tickInterval = 100 * time.Millisecond

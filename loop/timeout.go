@@ -2,14 +2,16 @@ package loop
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"github.com/onemrc/onemrc/internal/clock"
+	"github.com/onemrc/onemrc/pipeline"
 )
 
 // Timeouts bound how long a connection may hold a slot without progress. gnet has no read
-// deadlines, so each pipeline sweeps its own connections, on its own loop goroutine, a few
+// deadlines, so each loop sweeps its own connections, on its own loop goroutine, a few
 // times per shortest timeout. A zero field takes its default; a negative one disables it.
 type Timeouts struct {
 	// Header is the time from a request's first byte to the end of its header section;
@@ -43,7 +45,7 @@ func (t Timeouts) withDefaults() Timeouts {
 	}
 }
 
-// sweepEvery is how often a pipeline looks for expired connections: a quarter of the
+// sweepEvery is how often a loop looks for expired connections: a quarter of the
 // shortest enabled timeout, between one tick and one second.
 func (t Timeouts) sweepEvery() time.Duration {
 	every := time.Second
@@ -70,7 +72,7 @@ const (
 // check classifies c at time now (nanoseconds on the coarse clock). A paused connection
 // waits for its client to read, not to send: only the send timeout (Idle without the
 // queue shrinking, as lastActive records) applies to it.
-func (t Timeouts) check(c *Conn, now int64) expiry {
+func (t Timeouts) check(c *conn, now int64) expiry {
 	switch {
 	case c.lingering:
 		if now-c.lastActive > int64(lingerTime) {
@@ -96,13 +98,13 @@ func (t Timeouts) check(c *Conn, now int64) expiry {
 	return alive
 }
 
-// track stamps c after Process ran over its input. completed reports that requests were
-// answered; partial that bytes of an unfinished request remain buffered; headerDone that
-// its header section was complete. A timer measures one request: it starts with the read
+// track stamps c after the pipeline served a read (pipeline.Batch). completed reports
+// that requests were answered; partial that bytes of an unfinished request remain
+// buffered; headerDone that its header section was complete. A timer measures one request: it starts with the read
 // that brought the request's first byte and stops when the request completes, so a
 // request that follows completed ones in a read starts its clocks at that read, however
 // long the connection has been pipelining.
-func (c *Conn) track(now int64, completed, partial, headerDone bool) {
+func (c *conn) track(now int64, completed, partial, headerDone bool) {
 	c.lastActive = now
 	if completed || !partial {
 		if c.requestSince != 0 {
@@ -122,25 +124,30 @@ func (c *Conn) track(now int64, completed, partial, headerDone bool) {
 	}
 }
 
-// Run is the sweep. It runs on the pipeline's loop goroutine (the server schedules it with
+// sweeper is a loop's sweep as a task for EventLoop.Execute.
+type sweeper struct{ l *eventLoop }
+
+// Run is the sweep. It runs on the loop's goroutine (OnTick schedules it with
 // EventLoop.Execute): it resumes the paused connections gnet has drained and, when a full
 // sweep is due, answers and closes every connection whose timeout ran out.
-func (p *Pipeline) Run(context.Context) error {
-	now := coarseNow.Load()
-	if len(p.paused) > 0 {
-		p.checkPaused(now)
+func (s sweeper) Run(context.Context) error {
+	l := s.l
+	now := clock.Coarse.Load()
+	if len(l.paused) > 0 {
+		l.checkPaused(now)
 	}
-	if p.sweepFull.Swap(false) {
-		p.sweep(now)
+	if l.sweepFull.Swap(false) {
+		l.sweep(now)
 	}
-	p.sweepQueued.Store(false)
+	l.sweepQueued.Store(false)
 	return nil
 }
 
 // sweep closes the connections whose timeouts ran out.
-func (p *Pipeline) sweep(now int64) {
-	for i := 0; i < len(p.conns); i++ {
-		c := p.conns[i]
+func (l *eventLoop) sweep(now int64) {
+	p := l.pipe
+	for i := 0; i < len(l.conns); i++ {
+		c := l.conns[i]
 		if c.paused {
 			// A queue that shrank since the last sweep is a client reading, however slowly.
 			if q := c.gc.OutboundBuffered(); q < c.queuedAtSweep {
@@ -148,7 +155,7 @@ func (p *Pipeline) sweep(now int64) {
 				c.queuedAtSweep = q
 			}
 		}
-		exp := p.timeouts.check(c, now)
+		exp := l.timeouts.check(c, now)
 		if exp == alive || c.closing || len(c.held) > 0 {
 			// (Answers held for the log wait on the daemon, not the client; a 408 must
 			// not overtake them either.)
@@ -156,15 +163,8 @@ func (p *Pipeline) sweep(now int64) {
 		}
 		switch exp {
 		case expiredHeader, expiredBody:
-			reason, counter := "request header timeout", offHeaderTO
-			if exp == expiredBody {
-				reason, counter = "request body timeout", offBodyTO
-			}
-			p.metrics.add(counter, 1)
-			p.metrics.request(otherMethod, otherEndpoint, statusIndex(http.StatusRequestTimeout))
-			p.sweepOut = appendError(p.sweepOut[:0], http.StatusRequestTimeout, closeAfter, reason, "", false)
-			p.metrics.add(offBytesOut, uint64(len(p.sweepOut)))
-			if !c.write(c.gc, p.sweepOut) {
+			l.sweepOut = p.AppendTimeout(l.sweepOut[:0], exp == expiredBody)
+			if !c.write(c.gc, l.sweepOut) {
 				// gnet closed c inside the write and OnClose moved the last connection
 				// into slot i: look at slot i again.
 				i--
@@ -172,31 +172,29 @@ func (p *Pipeline) sweep(now int64) {
 			}
 			// A client still sending (a slowloris) would have its bytes answered with a
 			// reset that can destroy the 408: close by lingering, as after any answer.
-			c.partial = nil
-			if p.closeAfterAnswer(c.gc, c, now) != gnet.Close {
+			c.Forget()
+			if l.closeAfterAnswer(c.gc, c, now) != gnet.Close {
 				continue
 			}
 		case expiredIdle:
-			p.metrics.add(offIdleClosed, 1)
+			p.CountClosed(pipeline.ClosedIdle)
 		case expiredLinger:
-			p.metrics.add(offLingerTO, 1)
+			p.CountClosed(pipeline.ClosedLinger)
 		case expiredSend:
-			p.metrics.add(offSendTO, 1)
+			p.CountClosed(pipeline.ClosedSend)
 		}
 		// Close is queued on this loop and runs after the sweep; OnClose then drops c.
 		c.closing = true
 		_ = c.gc.Close()
 	}
-	p.metrics.publish()
+	p.PublishMetrics()
 }
 
 // setInFlight moves the loop's count of requests in progress (bytes buffered, no answer
-// yet). It changes only when a request spans reads, so it is published at once.
-func (c *Conn) setInFlight(delta int64) {
-	if c.pipe == nil {
+// yet).
+func (c *conn) setInFlight(delta int64) {
+	if c.loop == nil {
 		return
 	}
-	m := &c.pipe.metrics
-	m.inFlight += delta
-	m.pubInFlight.Store(m.inFlight)
+	c.loop.pipe.AddInFlight(delta)
 }

@@ -10,7 +10,7 @@ import (
 func TestTimeoutsCheck(t *testing.T) {
 	to := Timeouts{Header: 2 * time.Second, Body: 3 * time.Second, Idle: 5 * time.Second}
 	sec := int64(time.Second)
-	var c Conn
+	var c conn
 	c.track(10*sec, false, false, false)
 	assert.Equal(t, alive, to.check(&c, 15*sec), "idle exactly at the limit")
 	assert.Equal(t, expiredIdle, to.check(&c, 15*sec+1))

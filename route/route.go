@@ -1,8 +1,3 @@
-// Package route maps a request's method and path to the handler that serves it.
-//
-// The table is static: it is built once at startup and every event loop keeps its own
-// copy, so a lookup touches only memory its loop owns. With three routes a linear scan
-// that compares lengths first beats any map or trie.
 package route
 
 import "github.com/onemrc/onemrc/httpparse"
@@ -49,7 +44,8 @@ type entry struct {
 }
 
 // Table is a static route table. The zero value routes everything to NotFound.
-// A Table is immutable after New, so copies may be shared or kept per loop freely.
+// A Table is immutable after New: a copy of it shares the entries with the original, and
+// every loop may read them at once.
 type Table struct {
 	entries []entry
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/onemrc/onemrc/cluster"
 	"github.com/onemrc/onemrc/httpparse"
 	"github.com/onemrc/onemrc/loop"
+	"github.com/onemrc/onemrc/pipeline"
 )
 
 // config is everything the daemon can be told at startup.
@@ -149,7 +150,7 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.IntVar(&cfg.limits.MaxRequestLine, "max-request-line", httpparse.DefaultMaxRequestLine, "longest request line in bytes (414 beyond)")
 	fs.IntVar(&cfg.limits.MaxHeaderBytes, "max-header-bytes", httpparse.DefaultMaxHeaderBytes, "largest header section in bytes (431 beyond)")
 	fs.IntVar(&cfg.limits.MaxHeaders, "max-headers", httpparse.DefaultMaxHeaders, "most header fields in a request (431 beyond)")
-	fs.IntVar(&cfg.maxOutput, "max-pending-output", loop.DefaultMaxPendingOutput, "most answer bytes one read's pipelined requests may queue for a client; past it the client is answered up to it and closed")
+	fs.IntVar(&cfg.maxOutput, "max-pending-output", pipeline.DefaultMaxPendingOutput, "most answer bytes one read's pipelined requests may queue for a client; past it the client is answered up to it and closed")
 	fs.IntVar(&cfg.maxConns, "max-conns", 100_000, "most open connections; one more is answered 503 and closed (0: no cap)")
 	fs.DurationVar(&cfg.timeouts.Header, "header-timeout", loop.DefaultHeaderTimeout, "time from a request's first byte to the end of its headers (408 beyond)")
 	fs.DurationVar(&cfg.timeouts.Body, "body-timeout", loop.DefaultBodyTimeout, "time from the end of the headers to the end of the body (408 beyond)")

@@ -1,5 +1,3 @@
-// Command onemrcd is the onemrc daemon: the One Million Request Challenge API served by
-// gnet event loops, one request pipeline and one store shard per loop.
 package main
 
 import (
@@ -19,6 +17,7 @@ import (
 
 	"github.com/onemrc/onemrc/cluster"
 	"github.com/onemrc/onemrc/loop"
+	"github.com/onemrc/onemrc/pipeline"
 	"github.com/onemrc/onemrc/store"
 	"github.com/onemrc/onemrc/wal"
 )
@@ -78,13 +77,15 @@ func run(args []string) int {
 	var failOnce sync.Once
 	d := &daemon{
 		Server: loop.NewServer(st, loop.Config{
-			Limits:           cfg.limits,
-			MaxPendingOutput: cfg.maxOutput,
-			MaxConns:         cfg.maxConns,
-			Timeouts:         cfg.timeouts,
-			Cluster:          clusterStats(node),
-			Log:              loopLog(wlog),
-			Fsync:            cfg.fsync.mode,
+			Pipeline: pipeline.Config{
+				Limits:           cfg.limits,
+				MaxPendingOutput: cfg.maxOutput,
+				Cluster:          clusterStats(node),
+			},
+			MaxConns: cfg.maxConns,
+			Timeouts: cfg.timeouts,
+			Log:      loopLog(wlog),
+			Fsync:    cfg.fsync.mode,
 			LogFailed: func(err error) {
 				// Nothing can be acknowledged any more: stop rather than serve events whose
 				// 200 would be a lie (the log's first error is final; see package wal).
@@ -243,7 +244,7 @@ func (g gnetLogger) Fatalf(format string, args ...any) {
 }
 
 // clusterStats keeps a nil *cluster.Node from becoming a non-nil interface.
-func clusterStats(n *cluster.Node) loop.ClusterStats {
+func clusterStats(n *cluster.Node) pipeline.ClusterStats {
 	if n == nil {
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/onemrc/onemrc/cluster"
 	"github.com/onemrc/onemrc/loop"
+	"github.com/onemrc/onemrc/pipeline"
 	"github.com/onemrc/onemrc/store"
 	"github.com/onemrc/onemrc/wal"
 )
@@ -119,9 +120,9 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descValuesSum, snap.Sum())
 	gauge(descInFlight, float64(m.InFlight))
 
-	buckets := make(map[float64]uint64, len(loop.DurationBuckets))
+	buckets := make(map[float64]uint64, len(pipeline.DurationBuckets))
 	var cumulative, total uint64
-	for i, upper := range loop.DurationBuckets {
+	for i, upper := range pipeline.DurationBuckets {
 		cumulative += m.DurationCounts[i]
 		buckets[upper] = cumulative
 	}

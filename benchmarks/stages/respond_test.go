@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onemrc/onemrc/loop"
+	"github.com/onemrc/onemrc/pipeline"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -17,9 +17,9 @@ var respondSink []byte
 // keep-alive POST /event with: Process of the curl request, its Output.
 func cannedEventOK(tb testing.TB) []byte {
 	tb.Helper()
-	p := loop.NewPipeline(store.New(store.Options{}), loop.Config{})
+	p := pipeline.New(store.New(store.Options{}), pipeline.Config{})
 	in := readFixture(tb, curlRequest)
-	var c loop.Conn
+	var c pipeline.Conn
 	if n, closeConn := p.Process(&c, in); n != len(in) || closeConn {
 		tb.Fatalf("Process = %d, %v", n, closeConn)
 	}

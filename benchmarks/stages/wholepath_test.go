@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onemrc/onemrc/loop"
+	"github.com/onemrc/onemrc/pipeline"
 	"github.com/onemrc/onemrc/store"
 )
 
@@ -35,7 +35,7 @@ func wholeInput(tb testing.TB, n int) []byte {
 }
 
 // BenchmarkWholePath is the in-memory path of one event loop from request
-// bytes to response bytes: loop.Pipeline.Process parses, routes, decodes,
+// bytes to response bytes: pipeline.Pipeline.Process parses, routes, decodes,
 // records into the loop's shard, publishes the shard once and appends the
 // canned 200s; ResetOutput stands in for the socket write (BenchmarkSend).
 // ns/req is per request (equal to ns/op for curl).
@@ -44,8 +44,8 @@ func BenchmarkWholePath(b *testing.B) {
 		b.Run(wc.name, func(b *testing.B) {
 			in := wholeInput(b, wc.requests)
 			st := store.New(store.Options{})
-			p := loop.NewPipeline(st, loop.Config{})
-			var c loop.Conn
+			p := pipeline.New(st, pipeline.Config{})
+			var c pipeline.Conn
 			wantOut := wc.requests * len(cannedEventOK(b))
 			b.SetBytes(int64(len(in)))
 			b.ReportAllocs()
@@ -216,8 +216,8 @@ func TestWholePathsAgree(t *testing.T) {
 			wantOut := wc.requests * len(cannedEventOK(t))
 
 			st := store.New(store.Options{})
-			p := loop.NewPipeline(st, loop.Config{})
-			var c loop.Conn
+			p := pipeline.New(st, pipeline.Config{})
+			var c pipeline.Conn
 			consumed, closeConn := p.Process(&c, in)
 			if consumed != len(in) || closeConn || len(p.Output()) != wantOut {
 				t.Fatalf("Process = %d, %v, %d output bytes, want %d", consumed, closeConn, len(p.Output()), wantOut)

@@ -1,15 +1,12 @@
-package loop
+package pipeline
 
 import (
 	"bytes"
-	"sync/atomic"
-
-	"github.com/panjf2000/gnet/v2"
-
 	"net/http"
 
 	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/httpparse"
+	"github.com/onemrc/onemrc/internal/clock"
 	"github.com/onemrc/onemrc/route"
 	"github.com/onemrc/onemrc/store"
 )
@@ -18,25 +15,17 @@ import (
 // with the parser's default limits.
 type Config struct {
 	Limits httpparse.Limits
-	// Routes is copied into each pipeline; the zero Table means route.Default().
+	// Routes is the table every pipeline looks requests up in; nil means route.Default().
+	// A table is immutable, so the pipelines share its entries read-only.
 	Routes *route.Table
 	// MaxPendingOutput bounds the answers one batch may produce for a connection: a
 	// client whose pipelined requests ask for more before it reads (one read, at most
-	// ReadSize bytes of requests, is answered at a time) gets the answers that fit and is
-	// closed. 0 means DefaultMaxPendingOutput.
+	// loop.ReadSize bytes of requests, is answered at a time) gets the answers that fit
+	// and is closed. 0 means DefaultMaxPendingOutput.
 	MaxPendingOutput int
-	// MaxConns caps open connections; one more is answered 503 and closed. 0: no cap.
-	MaxConns int
-	Timeouts Timeouts
 	// Cluster, when set, answers GET /stats with cluster-wide figures; /stats?scope=local
 	// still answers this daemon's own.
 	Cluster ClusterStats
-	// Log, when set, holds every answer that acknowledges an event until the event's
-	// record is in the log (durable.go), synced as Fsync says. LogFailed is told, once,
-	// when the log fails; from then on no event is acknowledged.
-	Log       Log
-	Fsync     FsyncMode
-	LogFailed func(error)
 }
 
 // ClusterStats writes the cluster-wide /stats body given this daemon's own snapshot. It
@@ -48,79 +37,24 @@ type ClusterStats interface {
 	HealthBody() []byte
 }
 
-// ReadSize is how many bytes gnet reads from a socket at a time (gnet.WithReadBufferCap):
-// the most requests one batch answers. The largest answer per request byte is about 6x
-// (GET /stats: 33 bytes of request, about 190 of answer), so no read of valid requests
-// asks for more than about 48 KiB of answers.
-const ReadSize = 8 << 10
-
-// DefaultMaxPendingOutput is above what any ReadSize of valid requests can ask for, so
-// that only a client that sends more than it reads meets it, and small enough that
-// max-conns of them stay affordable.
+// DefaultMaxPendingOutput is above what any read of valid requests can ask for (the
+// largest answer per request byte is about 6x: GET /stats, 33 bytes of request, about 190
+// of answer; a read of loop.ReadSize bytes asks for about 48 KiB at the most), so that
+// only a client that sends more than it reads meets it, and small enough that max-conns
+// of them stay affordable.
 const DefaultMaxPendingOutput = 64 << 10
 
-func (c Config) maxPendingOutput() int {
+// PendingOutputLimit is MaxPendingOutput with its default applied.
+func (c Config) PendingOutputLimit() int {
 	if c.MaxPendingOutput > 0 {
 		return c.MaxPendingOutput
 	}
 	return DefaultMaxPendingOutput
 }
 
-// Conn is the per-connection state a pipeline needs between reads. The zero value is a
-// fresh connection.
-type Conn struct {
-	// need is the number of buffered bytes below which parsing again cannot progress.
-	need int
-	// parse is where the parser stopped in the partial request at the start of the
-	// buffer: the next Process resumes there, and OnTraffic asks it whether new bytes
-	// can let parsing progress at all.
-	parse httpparse.State
-	// continued records that 100 Continue was sent for the request in progress.
-	continued bool
-	// closing is set once the server decided to close the connection.
-	closing bool
-	// lingering is set once the server answered its last response and shut down its
-	// sending side; what the client still sends is read and dropped (linger.go).
-	lingering bool
-	lingered  int // bytes dropped while lingering
-
-	// Coarse-clock stamps (see clock.go) for the timeouts: the last read, the first
-	// byte of the request in progress (0: none in progress) and the end of its header
-	// section (0: not reached).
-	lastActive, requestSince, bodySince int64
-	// requestStartFine is the monotonic time of the read that brought the first byte of
-	// the request in progress (0: none), for http_request_duration_seconds.
-	requestStartFine int64
-	// partial holds the start of a request whose rest has not arrived (gnet itself keeps
-	// nothing between reads; see OnTraffic).
-	partial []byte
-
-	// gone is set by OnClose: gnet has closed the connection (possibly inside a Write) and
-	// its descriptor number may already serve another client. Nothing touches gc after.
-	gone bool
-	// paused is set while reading stops because answers are queued (output.go), since
-	// pausedAt; queuedAtSweep is the queue the last sweep saw, to tell a client that reads
-	// slowly from one that does not read at all.
-	paused        bool
-	listed        bool // in pipe.paused
-	pausedAt      int64
-	queuedAtSweep int
-	// closeWhenDrained asks for the lingering close once the queued answers are written.
-	closeWhenDrained bool
-	// held are answers waiting for the log (durable.go), the last of them from heldTurn;
-	// closeAfterHeld asks for the close once they leave.
-	held           []byte
-	heldTurn       uint64
-	closeAfterHeld bool
-
-	pipe *Pipeline
-	gc   gnet.Conn
-	idx  int // position in pipe.conns
-}
-
 // Pipeline is one event loop's request path: parse, route, decode, record, respond.
-// Everything in it belongs to its loop's goroutine; only its store shard publishes to
-// other goroutines, through Publish.
+// Everything in it belongs to its loop's goroutine; only its store shard and its
+// published counters are read by other goroutines.
 type Pipeline struct {
 	cfg    Config
 	routes route.Table
@@ -133,48 +67,20 @@ type Pipeline struct {
 	out    []byte
 	stats  []byte
 
-	maxOutput int    // cfg.maxPendingOutput()
+	maxOutput int    // cfg.PendingOutputLimit()
 	answered  uint64 // requests the last Process answered
 	recorded  uint64 // events the last Process recorded
-	dur       *durability
-
-	// The loop's connections, for the timeout sweep; only the loop goroutine touches them.
-	timeouts Timeouts
-	conns    []*Conn
-	sweepOut []byte
-
-	// Connections paused because answers are queued for them; nPaused is its length for
-	// the ticker goroutine, which queues checkPaused while it is not zero.
-	reads   readPauser
-	paused  []*Conn
-	nPaused atomic.Int32
 
 	metrics loopMetrics
-	id      int // creation order, the "loop" label of per-loop metrics
-
-	el          gnet.EventLoop
-	sweepQueued atomic.Bool // a sweep is queued on el and has not run yet
-	sweepFull   atomic.Bool // the queued sweep checks every connection's timeouts
-	lastSweep   int64       // coarse time of the last full sweep; ticker goroutine only
 }
 
-// readPauser stops gnet reading a connection until its output queue drains (output.go).
-type readPauser interface {
-	pause(c gnet.Conn) error
-}
-
-// NewPipeline makes the pipeline of one event loop, with its own shard of st.
-func NewPipeline(st *store.Store, cfg Config) *Pipeline {
-	p := &Pipeline{cfg: cfg, store: st, shard: st.NewShard(), timeouts: cfg.Timeouts.withDefaults(),
-		maxOutput: cfg.maxPendingOutput()}
+// New makes the pipeline of one event loop, with its own shard of st.
+func New(st *store.Store, cfg Config) *Pipeline {
+	p := &Pipeline{cfg: cfg, store: st, shard: st.NewShard(), maxOutput: cfg.PendingOutputLimit()}
 	if cfg.Routes != nil {
 		p.routes = *cfg.Routes
 	} else {
 		p.routes = route.Default()
-	}
-	if cfg.Log != nil {
-		p.shard.EnableLog()
-		p.dur = &durability{log: cfg.Log, mode: cfg.Fsync, turn: 1} // turn 0: none (synced starts there)
 	}
 	return p
 }
@@ -201,34 +107,34 @@ func (p *Pipeline) ResetOutput() {
 // writes the output, any /stats that starts afterwards includes them.
 func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 	p.tmpl.refresh()
-	start := monotonic()
+	start := clock.Fine()
 	// The first request may have begun in an earlier read; the rest began in this one.
 	firstStart := start
-	if c.requestStartFine != 0 {
-		firstStart = c.requestStartFine
+	if c.requestStart != 0 {
+		firstStart = c.requestStart
 	}
 	answered := uint64(0)
 	p.recorded = 0
 	outBefore := len(p.out)
 	defer func() {
 		p.answered = answered
-		end := monotonic()
+		end := clock.Fine()
 		if answered > 0 {
 			p.metrics.observe(end-firstStart, 1)
 			if answered > 1 {
 				p.metrics.observe(end-start, answered-1)
 			}
 		}
-		c.requestStartFine = 0
+		c.requestStart = 0
 		if consumed < len(in) && !closeConn {
-			c.requestStartFine = start
+			c.requestStart = start
 			if answered == 0 {
-				c.requestStartFine = firstStart
+				c.requestStart = firstStart
 			}
 		}
 		p.metrics.add(offBytesOut, uint64(len(p.out)-outBefore))
 		p.shard.Publish()
-		if now := coarseNow.Load(); now != p.metrics.publishedAt {
+		if now := clock.Coarse.Load(); now != p.metrics.publishedAt {
 			p.metrics.publishedAt = now
 			p.metrics.publish()
 		}
@@ -246,12 +152,12 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 			}
 			perr, ok := err.(*httpparse.Error)
 			if !ok {
-				panic("BUG: loop: parser returned an untyped error: " + err.Error())
+				panic("BUG: pipeline: parser returned an untyped error: " + err.Error())
 			}
 			// A framing error leaves no way to find the next request: answer and close
 			// (RFC 9112 §2.2, §6.3).
 			p.out = appendError(p.out, perr.Status, closeAfter, perr.Reason, "", false)
-			p.metrics.add(offFrameErrors+framingErrorIndex(perr), 1)
+			p.metrics.add(offFrameErrors+perr.Code(), 1)
 			p.metrics.request(otherMethod, otherEndpoint, statusIndex(perr.Status))
 			answered++
 			return consumed, true
@@ -279,30 +185,6 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 	return consumed, false
 }
 
-// Need reports how many bytes must be buffered for c before Process can progress.
-func (c *Conn) Need() int { return c.need }
-
-// attach adds c to the connections the pipeline sweeps.
-func (p *Pipeline) attach(c *Conn) {
-	c.pipe = p
-	c.idx = len(p.conns)
-	p.conns = append(p.conns, c)
-}
-
-// detach removes c; the last connection takes its place.
-func (p *Pipeline) detach(c *Conn) {
-	last := p.conns[len(p.conns)-1]
-	p.conns[c.idx] = last
-	last.idx = c.idx
-	p.conns[len(p.conns)-1] = nil
-	p.conns = p.conns[:len(p.conns)-1]
-	if c.requestSince != 0 {
-		c.setInFlight(-1)
-		c.requestSince = 0
-	}
-	c.pipe = nil
-}
-
 // serve answers the request just parsed into p.req and counts it.
 func (p *Pipeline) serve(mode connMode) {
 	req := &p.req
@@ -314,11 +196,11 @@ func (p *Pipeline) serve(mode connMode) {
 		if err := p.dec.Decode(req.Body, &p.ev); err != nil {
 			berr, ok := err.(*event.Error)
 			if !ok {
-				panic("BUG: loop: decoder returned an untyped error: " + err.Error())
+				panic("BUG: pipeline: decoder returned an untyped error: " + err.Error())
 			}
 			status = http.StatusBadRequest
 			p.out = appendError(p.out, status, mode, berr.Reason, "", false)
-			p.metrics.add(offBodyErrors+bodyErrorIndex(berr), 1)
+			p.metrics.add(offBodyErrors+berr.Code(), 1)
 			break
 		}
 		p.shard.Record(&p.ev)
@@ -377,3 +259,11 @@ func localScope(target []byte) bool {
 		query = rest
 	}
 }
+
+// EnableLog makes the pipeline's shard keep, from now on, what AppendLogRecord writes:
+// for a daemon whose answers wait for a write-ahead log.
+func (p *Pipeline) EnableLog() { p.shard.EnableLog() }
+
+// AppendLogRecord appends the record of the events recorded since the last one (see
+// store.Shard.AppendLogRecord) and reports whether there was any.
+func (p *Pipeline) AppendLogRecord(dst []byte) ([]byte, bool) { return p.shard.AppendLogRecord(dst) }

@@ -1,4 +1,4 @@
-package loop
+package pipeline
 
 import (
 	"net/http"
@@ -21,9 +21,11 @@ const (
 // once a second; loops only load the pointer.
 var httpDate atomic.Pointer[string]
 
-func init() { refreshDate(time.Now()) }
+func init() { RefreshDate(time.Now()) }
 
-func refreshDate(now time.Time) {
+// RefreshDate sets the Date field of the answers from now on. The event loop's ticker
+// calls it once a second.
+func RefreshDate(now time.Time) {
 	d := now.UTC().Format(http.TimeFormat)
 	httpDate.Store(&d)
 }
@@ -73,7 +75,7 @@ func statusLine(status int) string {
 	case http.StatusHTTPVersionNotSupported:
 		return "HTTP/1.1 505 HTTP Version Not Supported\r\n"
 	}
-	panic("BUG: loop: no status line for " + strconv.Itoa(status))
+	panic("BUG: pipeline: no status line for " + strconv.Itoa(status))
 }
 
 const continueResponse = "HTTP/1.1 100 Continue\r\n\r\n"
@@ -128,4 +130,25 @@ func appendJSON(dst []byte, mode connMode, body []byte, head bool) []byte {
 		return dst
 	}
 	return append(dst, body...)
+}
+
+// AppendClosingError appends an answer {"error":reason} after which the connection is
+// closed; for answers given outside a request (a refused connection). It counts nothing.
+func AppendClosingError(dst []byte, status int, reason string) []byte {
+	return appendError(dst, status, closeAfter, reason, "", false)
+}
+
+// AppendTimeout appends the 408 for a request whose header section (or, with inBody,
+// body) did not arrive in time, and counts it; the connection is closed after it.
+func (p *Pipeline) AppendTimeout(dst []byte, inBody bool) []byte {
+	reason, counter := "request header timeout", offHeaderTO
+	if inBody {
+		reason, counter = "request body timeout", offBodyTO
+	}
+	p.metrics.add(counter, 1)
+	p.metrics.request(otherMethod, otherEndpoint, statusIndex(http.StatusRequestTimeout))
+	n := len(dst)
+	dst = appendError(dst, http.StatusRequestTimeout, closeAfter, reason, "", false)
+	p.metrics.add(offBytesOut, uint64(len(dst)-n))
+	return dst
 }

@@ -1,4 +1,4 @@
-package loop
+package pipeline
 
 import (
 	"bufio"
@@ -15,7 +15,7 @@ import (
 	"github.com/onemrc/onemrc/store"
 )
 
-// session drives a pipeline the way OnTraffic does: bytes arrive in reads, the pipeline
+// session drives Process the way Serve does: bytes arrive in reads, the pipeline
 // consumes whole requests, the rest stays buffered.
 type session struct {
 	t      *testing.T
@@ -29,7 +29,7 @@ type session struct {
 
 func newSession(t *testing.T) *session {
 	st := store.New(store.Options{})
-	return &session{t: t, st: st, p: NewPipeline(st, Config{})}
+	return &session{t: t, st: st, p: New(st, Config{})}
 }
 
 // feed delivers one read's worth of bytes.
@@ -250,9 +250,27 @@ func TestFramingErrorCloses(t *testing.T) {
 // Once Process returns, its events are in every snapshot taken afterwards, from anywhere.
 func TestProcessPublishes(t *testing.T) {
 	s := newSession(t)
-	other := NewPipeline(s.st, Config{})
+	other := New(s.st, Config{})
 	s.feed([]byte(post(`{"userId":"a","value":1}`)))
 	var c Conn
 	_, _ = other.Process(&c, []byte(getStats))
 	assert.Contains(t, string(other.Output()), `"totalRequests":1,`)
+}
+
+func TestLocalScope(t *testing.T) {
+	for target, want := range map[string]bool{
+		"/stats":                     false,
+		"/stats?scope=local":         true,
+		"/stats?a=1&scope=local":     true,
+		"/stats?scope=local&a=1":     true,
+		"/stats?scope=locale":        false,
+		"/stats?xscope=local":        false,
+		"/stats?scope=cluster&":      false,
+		"/stats?&&scope=local":       true,
+		"/stats?a=scope=local":       false,
+		"/stats?scope=local?x":       false,
+		"http://h/stats?scope=local": true,
+	} {
+		assert.Equal(t, want, localScope([]byte(target)), target)
+	}
 }

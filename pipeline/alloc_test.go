@@ -1,6 +1,6 @@
 //go:build !race
 
-package loop
+package pipeline
 
 import (
 	"testing"
@@ -14,7 +14,7 @@ import (
 // The steady-state path from request bytes to response bytes allocates nothing: parse,
 // route, decode, record, publish, respond.
 func TestProcessAllocatesNothing(t *testing.T) {
-	p := NewPipeline(store.New(store.Options{}), Config{})
+	p := New(store.New(store.Options{}), Config{})
 	var c Conn
 	one := []byte(post(`{"userId":"user_12345","value":345}`))
 	var batch []byte
@@ -46,4 +46,29 @@ func TestLocalScopeAllocatesNothing(t *testing.T) {
 			t.Fatal("scope=local not found")
 		}
 	}))
+}
+
+// Serve over reads that end mid-request (the partial request kept and joined) allocates
+// nothing once the connection's buffer has grown.
+func TestServeAllocatesNothing(t *testing.T) {
+	p := New(store.New(store.Options{}), Config{})
+	var c Conn
+	one := []byte(post(`{"userId":"user_12345","value":345}`))
+	two := append(append([]byte(nil), one...), one...)
+	cut := len(one) + len(one)/2 // the second read completes the second request
+	serve := func() {
+		for _, read := range [][]byte{two[:cut], two[cut:]} {
+			if b := p.Serve(&c, read); b.Close {
+				t.Fatal("closed")
+			}
+		}
+		if len(c.Pending()) != 0 {
+			t.Fatal("a request left pending")
+		}
+		p.ResetOutput()
+	}
+	for range 100 {
+		serve()
+	}
+	assert.Zero(t, testing.AllocsPerRun(500, serve))
 }

@@ -1,0 +1,101 @@
+package pipeline
+
+import "github.com/onemrc/onemrc/httpparse"
+
+// Conn is what a pipeline keeps of one connection between reads: the request in
+// progress. The zero value is a fresh connection. It belongs to the connection's loop.
+type Conn struct {
+	// need is the number of buffered bytes below which parsing again cannot progress.
+	need int
+	// parse is where the parser stopped in the partial request at the start of the
+	// buffer: the next Process resumes there, and Serve asks it whether new bytes can let
+	// parsing progress at all.
+	parse httpparse.State
+	// continued records that 100 Continue was sent for the request in progress.
+	continued bool
+	// requestStart is the fine-clock time of the read that brought the first byte of the
+	// request in progress (0: none), for http_request_duration_seconds.
+	requestStart int64
+	// partial holds the start of a request whose rest has not arrived: the bytes a read
+	// hands Serve are not the pipeline's to keep (gnet reuses its read buffer).
+	partial []byte
+}
+
+// Need reports how many bytes must be buffered for c before Process can progress.
+func (c *Conn) Need() int { return c.need }
+
+// Pending is the start of a request kept from earlier reads, valid until the next Serve.
+func (c *Conn) Pending() []byte { return c.partial }
+
+// Blocked reports whether the pending bytes cannot let parsing progress until more
+// arrive (httpparse.State.Blocked): a line whose end has not come, a body short of Need.
+func (c *Conn) Blocked() bool { return c.parse.Blocked(c.partial, 0) }
+
+// Forget drops the pending request: the connection is closing and nothing more of it is
+// served.
+func (c *Conn) Forget() { c.partial = nil }
+
+// Batch is what Serve did with one read.
+type Batch struct {
+	// Parsed is false when the read could not let parsing progress (a body short of
+	// Need, a line whose end has not arrived): its bytes were kept, nothing else happened.
+	Parsed bool
+	// Answered and Recorded count the requests answered and the events recorded (whose
+	// answers acknowledge them).
+	Answered, Recorded uint64
+	// Partial says the start of a request remains, kept on the Conn; HeaderDone that its
+	// header section is complete.
+	Partial, HeaderDone bool
+	// Close asks for the connection to be closed once Output is written.
+	Close bool
+}
+
+// Serve hands the pipeline one read for c: in joins the request c kept from earlier
+// reads, every complete request is answered into Output (Process), and the start of the
+// next one is kept on c. in need not outlive the call: what is kept is copied, and a
+// request that arrives in pieces costs a copy of each new piece only. A read that cannot
+// let parsing progress is only kept (the parser scans just its new bytes for a line end).
+func (p *Pipeline) Serve(c *Conn, in []byte) Batch {
+	data, seen := in, 0
+	if len(c.partial) > 0 {
+		seen = len(c.partial)
+		c.partial = append(c.partial, in...)
+		data = c.partial
+	}
+	if len(data) < c.need || c.parse.Blocked(data, seen) {
+		c.keepPartial(data, 0)
+		return Batch{Partial: true}
+	}
+	consumed, closeConn := p.Process(c, data)
+	b := Batch{Parsed: true, Answered: p.answered, Recorded: p.recorded,
+		Partial: consumed < len(data), HeaderDone: p.req.HeaderDone, Close: closeConn}
+	if closeConn {
+		c.Forget()
+	} else {
+		c.keepPartial(data, consumed)
+	}
+	return b
+}
+
+// keepPartial keeps data[consumed:], the start of a request, for the next read. data is
+// either the read (not ours to keep) or c.partial.
+func (c *Conn) keepPartial(data []byte, consumed int) {
+	rest := data[consumed:]
+	switch {
+	case len(rest) == 0:
+		if cap(c.partial) > maxKeptPartial {
+			c.partial = nil // a large request does not pin its buffer on an idle connection
+		} else {
+			c.partial = c.partial[:0]
+		}
+	case len(c.partial) > 0 && &rest[0] == &c.partial[consumed]:
+		if consumed > 0 {
+			c.partial = c.partial[:copy(c.partial, rest)]
+		}
+	default:
+		c.partial = append(c.partial[:0], rest...)
+	}
+}
+
+// maxKeptPartial is the largest partial-request buffer an idle connection keeps.
+const maxKeptPartial = 4 << 10
