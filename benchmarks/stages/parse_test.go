@@ -14,7 +14,7 @@ var (
 	parseSink    int
 	netHTTPSink  *http.Request
 	bodyScratch  = make([]byte, 64)
-	parseLimits  httpparse.Limits // the defaults, as loop.Config{} uses
+	parseLimits  httpparse.Limits // the defaults, as pipeline.Config{} uses
 	parseRequest httpparse.Request
 )
 
