@@ -1,5 +1,5 @@
 // Package pipeline turns the bytes a connection sends into the bytes it is answered:
-// parse (httpparse), route (route), decode and record (store), respond. It knows nothing
+// parse (httpparse), route (route), decode (event), record (store), respond. It knows nothing
 // of sockets or event loops: package loop, the gnet adapter, hands it each read and
 // writes what it appended, so every step here is tested and benchmarked without a socket.
 //
