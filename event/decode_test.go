@@ -26,7 +26,7 @@ type validCase struct {
 const nano = 1_000_000_000
 
 var validCases = []validCase{
-	// What the real clients send (see shared/testdata/requests).
+	// What the real clients send (see httpparse/testdata/requests).
 	{"curl", `{"userId":"user_12345","value":345}`, "user_12345", 345 * nano, ""},
 	{"python spaced", `{"userId": "user_12345", "value": 345}`, "user_12345", 345 * nano, ""},
 	{"half", `{"userId":"user_1","value":123.5}`, "user_1", 123_500_000_000, ""},
