@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"net"
 	"os"
 	"os/exec"
@@ -435,4 +437,78 @@ func TestClusterRedisKilledAtARandomMomentUnderLoad(t *testing.T) {
 		killAt, time.Since(start).Round(time.Millisecond), r.clusterUsers(), users)
 	waitCluster(t, expected(events, users), a, b)
 	require.Eventually(t, func() bool { return r.clusterUsers() == users }, 10*time.Second, 20*time.Millisecond)
+}
+
+// A cluster node with a data dir is SIGKILLed at a random moment while it takes load,
+// and restarted on its data dir. What it acknowledged survives, nothing is counted twice,
+// and the cluster's figures are its own log's plus the other node's, exactly: no matter
+// what the killed process had flushed to Redis before it died.
+func TestClusterNodeKilledAtARandomMomentUnderLoad(t *testing.T) {
+	r := startRedis(t, "")
+	dir := t.TempDir()
+	aArgs := []string{"-cluster", r.url(), "-node-id", "a", "-flush-interval", "20ms", "-data-dir", dir, "-fsync", "always"}
+	a := startDaemon(t, aArgs...)
+	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "20ms")
+	const users = 5_000
+
+	// a takes events 0, 1, 2, ... on one connection, 100 pipelined at a time, until it dies.
+	killAt := time.Duration(100+rand.IntN(700)) * time.Millisecond
+	go func() {
+		time.Sleep(killAt)
+		_ = a.cmd.Process.Kill()
+	}()
+	acked := 0
+	c := a.dial()
+	br := bufio.NewReader(c)
+	for alive := true; alive; {
+		var buf []byte
+		for j := acked; j < acked+100; j++ {
+			buf = append(buf, eventRequest("user_"+strconv.Itoa(j%users), strconv.Itoa(j%1000))...)
+		}
+		if _, err := c.Write(buf); err != nil {
+			break
+		}
+		for range 100 {
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				alive = false
+				break
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			require.Equal(t, 200, resp.StatusCode)
+			acked++
+		}
+	}
+	c.Close()
+	<-a.done
+	require.Positive(t, acked)
+
+	// b's events: other users, values 1..1000.
+	bc := b.dial()
+	bbr := bufio.NewReader(bc)
+	var bbuf []byte
+	for j := range 1_000 {
+		bbuf = append(bbuf, eventRequest("b_"+strconv.Itoa(j), strconv.Itoa(j+1))...)
+	}
+	_, err := bc.Write(bbuf)
+	require.NoError(t, err)
+	requireOnlyOK(t, readResponses(t, bbr, 1_000))
+	bc.Close()
+
+	a = startDaemon(t, aArgs...)
+	code, body := a.get("/stats?scope=local")
+	require.Equal(t, 200, code)
+	var local stats
+	require.NoError(t, json.Unmarshal([]byte(body), &local))
+	n := int(local.TotalRequests)
+	t.Logf("killed %v in: %d events acknowledged, %d restored from the log", killAt, acked, n)
+	require.GreaterOrEqual(t, n, acked, "every acknowledged event survives")
+	require.Equal(t, expected(n, users), local, "the log holds a prefix of the connection's events, once each")
+
+	want := expected(n, users)
+	want.TotalRequests += 1_000
+	want.UniqueUsers += 1_000
+	want.Sum += 1_000 * 1_001 / 2
+	want.Avg = want.Sum / float64(want.TotalRequests)
+	waitCluster(t, want, a, b)
 }
