@@ -275,13 +275,12 @@ func (n *Node) Flush(ctx context.Context) error {
 	}
 	rollbacks := n.users.rollbacks
 	usersOK, err := n.users.settle(ops)
+	users, shards := n.users.behind(n.st)
 	if n.users.rollbacks > rollbacks && time.Since(n.lastRollbackLog) > 5*time.Second {
 		n.lastRollbackLog = time.Now()
-		users, shards := n.users.behind(n.st)
 		n.log.Warn("cluster: redis lost users this node had written (a restart from an older snapshot, or a failover); resending them from the store",
 			"node", n.cfg.NodeID, "shards_to_resend", shards, "users_behind", users)
 	}
-	var val any
 	val, terr := res.Result()
 	if terr == nil {
 		terr = n.accept(val)
@@ -289,7 +288,6 @@ func (n *Node) Flush(ctx context.Context) error {
 	if terr != nil {
 		err = terr
 	}
-	users, shards := n.users.behind(n.st)
 	n.backlogUsers.Store(int64(users))
 	n.resyncShards.Store(int64(shards))
 	n.rollbacks.Store(n.users.rollbacks)
