@@ -26,18 +26,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/onemrc/onemrc/benchmarks/internal/cli"
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
@@ -98,22 +96,14 @@ type bench struct {
 }
 
 func main() {
-	o, err := parseFlags(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "clustercost:", err)
-		os.Exit(2)
-	}
+	o := cli.ParseFlags("clustercost", parseFlags)
 	// Ctrl-C ends the run early; the deferred stops still end every child.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	if err := run(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "clustercost:", err)
-		os.Exit(1)
+		cli.Fail("clustercost", err)
 	}
 }
 
