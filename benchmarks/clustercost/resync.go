@@ -39,14 +39,7 @@ type resyncRound struct {
 // runResync loads one cluster node with o.ResyncUsers users, waits for Redis to hold
 // them, then restarts Redis empty o.Rounds times and measures each resync.
 func runResync(ctx context.Context, b *bench, o options) (err error) {
-	srv, err := startRedis(ctx, b)
-	if err != nil {
-		return err
-	}
-	defer srv.kill()
-	addr := srv.addr
-	mon := newRedisClient(addr, nil)
-	defer mon.Close()
+	srv, addr, mon := b.redis, b.redis.addr, b.redisClient
 	info, err := redisInfo(ctx, mon, "memory")
 	if err != nil {
 		return err
