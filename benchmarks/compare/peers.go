@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/nginx"
 )
 
 // peer is one server under comparison.
@@ -43,12 +45,11 @@ var allPeers = []peer{
 	{
 		Name: "nginx",
 		command: func(env *environment, port int, workDir string) ([]string, error) {
-			conf := filepath.Join(workDir, "nginx.conf")
-			if err := os.WriteFile(conf, []byte(nginxConfig(workDir, port)), 0o644); err != nil {
+			args, err := nginxConfig(workDir, port).Write()
+			if err != nil {
 				return nil, err
 			}
-			return []string{env.nginx, "-p", workDir, "-c", conf,
-				"-e", filepath.Join(workDir, "error.log")}, nil
+			return append([]string{env.nginx}, args...), nil
 		},
 	},
 }
@@ -72,39 +73,11 @@ func goPeer(name string) peer {
 //
 // master_process off keeps nginx in the single process the harness starts,
 // so its /proc figures are the whole server (worker_processes 1 says the same
-// for a reader who turns the master back on). keepalive_requests is raised
-// from its default of 1000 so nginx, like the other peers, never closes a
-// busy keep-alive connection mid-run; worker_connections must exceed the
-// 1,000 connections of mode c1000.
-func nginxConfig(dir string, port int) string {
-	return fmt.Sprintf(`daemon off;
-master_process off;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log error;
-
-events {
-    worker_connections 4096;
-}
-
-http {
-    access_log off;
-    keepalive_requests 1000000000;
-    keepalive_timeout 75s;
-    client_body_temp_path %[1]s/client_body;
-    proxy_temp_path %[1]s/proxy;
-    fastcgi_temp_path %[1]s/fastcgi;
-    uwsgi_temp_path %[1]s/uwsgi;
-    scgi_temp_path %[1]s/scgi;
-
-    server {
-        listen 127.0.0.1:%[2]d;
-        location / {
-            return 200;
-        }
-    }
-}
-`, dir, port)
+// for a reader who turns the master back on). worker_connections must exceed
+// the 1,000 connections of mode c1000.
+func nginxConfig(dir string, port int) nginx.Config {
+	return nginx.Config{Dir: dir, Listen: loopback(port),
+		Main: []string{"master_process off", "worker_processes 1"}, WorkerConnections: 4096}
 }
 
 // goBuild runs `go build -o out pkg` in dir.
