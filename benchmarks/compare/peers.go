@@ -98,17 +98,23 @@ func loopback(port int) string {
 
 // selectPeers returns the named peers in the given order.
 func selectPeers(names []string) ([]peer, error) {
-	var out []peer
+	return selectNamed(names, allPeers, func(p peer) string { return p.Name }, "peer")
+}
+
+// selectNamed returns the items of all whose name is in names, in the order of names;
+// kind says what an unknown name should have named.
+func selectNamed[T any](names []string, all []T, name func(T) string, kind string) ([]T, error) {
+	var out []T
 	for _, n := range names {
 		found := false
-		for _, p := range allPeers {
-			if p.Name == n {
-				out = append(out, p)
+		for _, item := range all {
+			if name(item) == n {
+				out = append(out, item)
 				found = true
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("unknown peer %q", n)
+			return nil, fmt.Errorf("unknown %s %q", kind, n)
 		}
 	}
 	return out, nil
@@ -128,19 +134,7 @@ var allModes = []mode{
 	{Name: "pipe16", Conns: 100, Depth: 16, Script: "pipeline.lua"},
 }
 
+// selectModes returns the named modes in the given order.
 func selectModes(names []string) ([]mode, error) {
-	var out []mode
-	for _, n := range names {
-		found := false
-		for _, m := range allModes {
-			if m.Name == n {
-				out = append(out, m)
-				found = true
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("unknown mode %q", n)
-		}
-	}
-	return out, nil
+	return selectNamed(names, allModes, func(m mode) string { return m.Name }, "mode")
 }
