@@ -57,12 +57,6 @@ func TestCheckTarget(t *testing.T) {
 	}
 }
 
-func TestThousands(t *testing.T) {
-	for v, want := range map[uint64]string{0: "0", 999: "999", 1000: "1,000", 1_000_000: "1,000,000", 12_345_678: "12,345,678"} {
-		assert.Equal(t, want, thousands(v))
-	}
-}
-
 // fakeDaemon is an in-test onemrcd: net/http serving the three routes with
 // exact integer bookkeeping (values doubled), plus a knob to miscount.
 type fakeDaemon struct {

@@ -12,15 +12,14 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/cli"
 )
 
 // options are the command-line flags.
@@ -104,16 +103,9 @@ func parseFlags(args []string) (options, error) {
 }
 
 func main() {
-	opts, err := parseFlags(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "challenge:", err)
-		os.Exit(2)
-	}
+	opts := cli.ParseFlags("challenge", parseFlags)
 	// Ctrl-C ends the run early but still stops the daemon and reports.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	rep := run(ctx, opts, os.Stdout)
 	if !rep.Pass {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/onemrc/onemrc/benchmarks/internal/loadgen"
+	"github.com/onemrc/onemrc/benchmarks/internal/thousands"
 )
 
 // progressEvery is the request interval of plain progress lines (not a terminal).
@@ -48,7 +49,7 @@ func showProgress(w io.Writer, terminal bool, p loadgen.Progress, n int, stop <-
 				rate = float64(d) / now.Sub(start).Seconds() // the run's average
 			}
 			line := fmt.Sprintf("  %s / %s requests  %s req/s  %s errors",
-				thousands(d), thousands(uint64(n)), thousands(uint64(rate)), thousands(p.Errors()))
+				thousands.Uint(d), thousands.Uint(uint64(n)), thousands.Uint(uint64(rate)), thousands.Uint(p.Errors()))
 			pad := max(width-len(line), 0)
 			width = len(line)
 			fmt.Fprintf(w, "\r%s%s", line, strings.Repeat(" ", pad))
@@ -58,8 +59,8 @@ func showProgress(w io.Writer, terminal bool, p loadgen.Progress, n int, stop <-
 		} else {
 			for d >= nextPlain {
 				fmt.Fprintf(w, "progress: %s / %s requests, %s req/s average, %s errors\n",
-					thousands(nextPlain), thousands(uint64(n)),
-					thousands(uint64(float64(d)/now.Sub(start).Seconds())), thousands(p.Errors()))
+					thousands.Uint(nextPlain), thousands.Uint(uint64(n)),
+					thousands.Uint(uint64(float64(d)/now.Sub(start).Seconds())), thousands.Uint(p.Errors()))
 				nextPlain += progressEvery
 			}
 		}
@@ -68,17 +69,4 @@ func showProgress(w io.Writer, terminal bool, p loadgen.Progress, n int, stop <-
 			return
 		}
 	}
-}
-
-// thousands writes v with comma separators: 1,000,000.
-func thousands(v uint64) string {
-	s := fmt.Sprint(v)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

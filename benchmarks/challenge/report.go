@@ -11,6 +11,7 @@ import (
 
 	"github.com/onemrc/onemrc/benchmarks/internal/hist"
 	"github.com/onemrc/onemrc/benchmarks/internal/loadgen"
+	"github.com/onemrc/onemrc/benchmarks/internal/thousands"
 )
 
 // report is everything a run found; the table and the -json file are two
@@ -135,7 +136,7 @@ func (r *report) header() string {
 	o := r.Options
 	rps := "unlimited"
 	if o.RPS > 0 {
-		rps = thousands(uint64(o.RPS)) + "/s"
+		rps = thousands.Uint(uint64(o.RPS)) + "/s"
 	}
 	return fmt.Sprintf("onemrc challenge  %s\n  -n %d -c %d -users %d -pipeline %d -half=%v -rps %s -timeout %s\n",
 		r.Started.Format(time.RFC3339), o.N, o.Conns, o.Users, o.Pipeline, o.Half, rps, o.Timeout)
@@ -153,11 +154,11 @@ func (r *report) table() string {
 	}
 	row("target", "%s", target)
 	if l := r.Load; l != nil {
-		row("total time", "%.3f s  (after %.3f s opening %s connections)", l.Seconds, l.ConnectSec, thousands(uint64(l.Conns)))
-		row("throughput", "%s req/s", thousands(uint64(l.ReqPerSec)))
-		row("requests", "%s sent, %s answered 200", thousands(l.Sent), thousands(l.OK))
+		row("total time", "%.3f s  (after %.3f s opening %s connections)", l.Seconds, l.ConnectSec, thousands.Uint(uint64(l.Conns)))
+		row("throughput", "%s req/s", thousands.Uint(uint64(l.ReqPerSec)))
+		row("requests", "%s sent, %s answered 200", thousands.Uint(l.Sent), thousands.Uint(l.OK))
 		row("errors", "%s  (non-200 %s, connection %s, unanswered %s, unsent %s)",
-			thousands(l.Errors), thousands(l.Non200), thousands(l.ConnErrors), thousands(l.Lost), thousands(l.Unsent))
+			thousands.Uint(l.Errors), thousands.Uint(l.Non200), thousands.Uint(l.ConnErrors), thousands.Uint(l.Lost), thousands.Uint(l.Unsent))
 		lat := l.LatencyNs
 		row("latency", "p50 %s  p90 %s  p99 %s  p99.9 %s  max %s",
 			ms(lat.P50), ms(lat.P90), ms(lat.P99), ms(lat.P999), ms(lat.Max))

@@ -14,6 +14,7 @@ import (
 	"github.com/onemrc/onemrc/benchmarks/internal/loadgen"
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
+	"github.com/onemrc/onemrc/benchmarks/internal/thousands"
 )
 
 // run performs one challenge run and reports to out. It never exits the
@@ -152,7 +153,7 @@ func (r *report) execute(ctx context.Context, o options, root string, rootErr er
 	<-shown
 	r.setLoad(res, want)
 	if n := res.Errors(); n > 0 {
-		r.fail("%s request errors", thousands(n))
+		r.fail("%s request errors", thousands.Uint(n))
 	}
 
 	if serverOK {

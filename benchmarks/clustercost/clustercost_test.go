@@ -76,12 +76,6 @@ func TestFormatTable(t *testing.T) {
 	assert.Equal(t, want, got)
 }
 
-func TestCommas(t *testing.T) {
-	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 10_000_000: "10,000,000", -1234: "-1,234"} {
-		assert.Equal(t, want, commas(n))
-	}
-}
-
 func TestMedian(t *testing.T) {
 	id := func(v float64) float64 { return v }
 	assert.Equal(t, 2.0, median([]float64{3, 1, 2}, id))

@@ -16,15 +16,7 @@ import (
 // runCost runs the challenge against a fresh daemon alone, then against a fresh daemon
 // in cluster mode (Redis emptied first), -rounds times, and reports the medians.
 func runCost(ctx context.Context, b *bench, o options) error {
-	redisSrv, err := startRedis(ctx, b)
-	if err != nil {
-		return err
-	}
-	defer redisSrv.kill()
-	addr := redisSrv.addr
-	rdb := newRedisClient(addr, nil)
-	defer rdb.Close()
-
+	addr, rdb := b.redis.addr, b.redisClient
 	modes := []string{"alone", "cluster"}
 	perMode := map[string][]challengeReport{}
 	for r := range o.Rounds {

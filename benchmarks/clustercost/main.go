@@ -26,18 +26,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/cli"
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
@@ -87,33 +87,28 @@ func parseFlags(args []string) (options, error) {
 	return o, nil
 }
 
-// bench is what every scenario starts from: the binaries, a scratch directory, and the
-// way back to the command line for the reports.
+// bench is what every scenario starts from: the binaries, a scratch directory, an empty
+// Redis, and the way back to the command line for the reports.
 type bench struct {
 	redisBin string // redis-server
 	runner   string // the challenge runner
 	daemon   string // onemrcd
 	tmp      string
 	command  string // how this run was started
+
+	redis       *redisServer  // started empty for the scenario, killed after it
+	redisClient *redis.Client // the harness's own connection to it
 }
 
 func main() {
-	o, err := parseFlags(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "clustercost:", err)
-		os.Exit(2)
-	}
+	o := cli.ParseFlags("clustercost", parseFlags)
 	// Ctrl-C ends the run early; the deferred stops still end every child.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
 	if err := run(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "clustercost:", err)
-		os.Exit(1)
+		cli.Fail("clustercost", err)
 	}
 }
 
@@ -140,6 +135,12 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	fmt.Printf("%s\n%s\n\n", strings.TrimSpace(b.command), machine())
+	if b.redis, err = startRedis(ctx, b); err != nil {
+		return err
+	}
+	defer b.redis.kill()
+	b.redisClient = newRedisClient(b.redis.addr, nil)
+	defer b.redisClient.Close()
 	switch o.Scenario {
 	case "resync":
 		return runResync(ctx, b, o)

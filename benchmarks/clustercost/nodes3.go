@@ -57,15 +57,7 @@ func readRedisCost(ctx context.Context, rdb *redis.Client) (redisCost, error) {
 // runNodes3 alternates three daemons alone and three cluster nodes on one Redis (emptied
 // first) for -rounds rounds, each daemon loaded by its own challenge client at once.
 func runNodes3(ctx context.Context, b *bench, o options) error {
-	srv, err := startRedis(ctx, b)
-	if err != nil {
-		return err
-	}
-	defer srv.kill()
-	addr := srv.addr
-	rdb := newRedisClient(addr, nil)
-	defer rdb.Close()
-
+	addr, rdb := b.redis.addr, b.redisClient
 	fmt.Printf("%d daemons, each loaded at once by its own client: -n %d -users %d -c %d\n\n", nodesPerRun, o.N, o.Users, o.Conns/nodesPerRun)
 	perMode := map[string][]nodes3Run{}
 	var last nodes3Run

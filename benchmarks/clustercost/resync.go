@@ -14,6 +14,7 @@ import (
 
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
+	"github.com/onemrc/onemrc/benchmarks/internal/thousands"
 )
 
 // Targets of the resync scenario.
@@ -39,14 +40,7 @@ type resyncRound struct {
 // runResync loads one cluster node with o.ResyncUsers users, waits for Redis to hold
 // them, then restarts Redis empty o.Rounds times and measures each resync.
 func runResync(ctx context.Context, b *bench, o options) (err error) {
-	srv, err := startRedis(ctx, b)
-	if err != nil {
-		return err
-	}
-	defer srv.kill()
-	addr := srv.addr
-	mon := newRedisClient(addr, nil)
-	defer mon.Close()
+	srv, addr, mon := b.redis, b.redis.addr, b.redisClient
 	info, err := redisInfo(ctx, mon, "memory")
 	if err != nil {
 		return err
@@ -97,7 +91,7 @@ func runResync(ctx context.Context, b *bench, o options) (err error) {
 // run of benchmarks/README.md sends them, and waits until Redis holds every one.
 func fill(ctx context.Context, b *bench, o options, mon *redis.Client, d *onemrcd.Daemon, admin string, emptyMem int64) error {
 	users := int64(o.ResyncUsers)
-	fmt.Printf("loading %s users: challenge -n %d -users %d -c %d -pipeline 16\n", commas(users), users, users, o.Conns)
+	fmt.Printf("loading %s users: challenge -n %d -users %d -c %d -pipeline 16\n", thousands.Int(users), users, users, o.Conns)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	watched := make(chan struct{})
 	go func() { watch(watchCtx, mon, d, admin); close(watched) }()
@@ -202,7 +196,7 @@ func converge(ctx context.Context, mon *redis.Client, d *onemrcd.Daemon, admin s
 		}
 		select {
 		case <-ctx.Done():
-			return took, fmt.Errorf("after %v Redis holds %s of %s users (last error: %v)", limit, commas(inRedis), commas(want), err)
+			return took, fmt.Errorf("after %v Redis holds %s of %s users (last error: %v)", limit, thousands.Int(inRedis), thousands.Int(want), err)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -235,7 +229,7 @@ func observe(ctx context.Context, mon *redis.Client, d *onemrcd.Daemon) (inRedis
 // printProgress prints one line: Redis, /stats and the node's flusher as its metrics
 // tell it.
 func printProgress(ctx context.Context, took time.Duration, inRedis, unique int64, admin string) {
-	fmt.Printf("  %5.1f s  redis %11s users  /stats uniqueUsers %11s  %s\n", took.Seconds(), commas(inRedis), commas(unique), flusherMetrics(ctx, admin))
+	fmt.Printf("  %5.1f s  redis %11s users  /stats uniqueUsers %11s  %s\n", took.Seconds(), thousands.Int(inRedis), thousands.Int(unique), flusherMetrics(ctx, admin))
 }
 
 // flusherMetrics describes the node's flusher as its metrics tell it.
@@ -249,7 +243,7 @@ func flusherMetrics(ctx context.Context, admin string) string {
 		return int64(v)
 	}
 	return fmt.Sprintf("backlog_users %s  resync_shards %d  rollbacks_total %d  flushes ok %d failed %d",
-		commas(value("onemrc_cluster_backlog_users")), value("onemrc_cluster_resync_shards"), value("onemrc_cluster_rollbacks_total"),
+		thousands.Int(value("onemrc_cluster_backlog_users")), value("onemrc_cluster_resync_shards"), value("onemrc_cluster_rollbacks_total"),
 		value(`onemrc_cluster_flushes_total{result="ok"}`), value(`onemrc_cluster_flushes_total{result="failed"}`))
 }
 

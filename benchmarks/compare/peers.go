@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/nginx"
 )
 
 // peer is one server under comparison.
@@ -43,12 +45,11 @@ var allPeers = []peer{
 	{
 		Name: "nginx",
 		command: func(env *environment, port int, workDir string) ([]string, error) {
-			conf := filepath.Join(workDir, "nginx.conf")
-			if err := os.WriteFile(conf, []byte(nginxConfig(workDir, port)), 0o644); err != nil {
+			args, err := nginxConfig(workDir, port).Write()
+			if err != nil {
 				return nil, err
 			}
-			return []string{env.nginx, "-p", workDir, "-c", conf,
-				"-e", filepath.Join(workDir, "error.log")}, nil
+			return append([]string{env.nginx}, args...), nil
 		},
 	},
 }
@@ -72,39 +73,11 @@ func goPeer(name string) peer {
 //
 // master_process off keeps nginx in the single process the harness starts,
 // so its /proc figures are the whole server (worker_processes 1 says the same
-// for a reader who turns the master back on). keepalive_requests is raised
-// from its default of 1000 so nginx, like the other peers, never closes a
-// busy keep-alive connection mid-run; worker_connections must exceed the
-// 1,000 connections of mode c1000.
-func nginxConfig(dir string, port int) string {
-	return fmt.Sprintf(`daemon off;
-master_process off;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log error;
-
-events {
-    worker_connections 4096;
-}
-
-http {
-    access_log off;
-    keepalive_requests 1000000000;
-    keepalive_timeout 75s;
-    client_body_temp_path %[1]s/client_body;
-    proxy_temp_path %[1]s/proxy;
-    fastcgi_temp_path %[1]s/fastcgi;
-    uwsgi_temp_path %[1]s/uwsgi;
-    scgi_temp_path %[1]s/scgi;
-
-    server {
-        listen 127.0.0.1:%[2]d;
-        location / {
-            return 200;
-        }
-    }
-}
-`, dir, port)
+// for a reader who turns the master back on). worker_connections must exceed
+// the 1,000 connections of mode c1000.
+func nginxConfig(dir string, port int) nginx.Config {
+	return nginx.Config{Dir: dir, Listen: loopback(port),
+		Main: []string{"master_process off", "worker_processes 1"}, WorkerConnections: 4096}
 }
 
 // goBuild runs `go build -o out pkg` in dir.
@@ -125,17 +98,23 @@ func loopback(port int) string {
 
 // selectPeers returns the named peers in the given order.
 func selectPeers(names []string) ([]peer, error) {
-	var out []peer
+	return selectNamed(names, allPeers, func(p peer) string { return p.Name }, "peer")
+}
+
+// selectNamed returns the items of all whose name is in names, in the order of names;
+// kind says what an unknown name should have named.
+func selectNamed[T any](names []string, all []T, name func(T) string, kind string) ([]T, error) {
+	var out []T
 	for _, n := range names {
 		found := false
-		for _, p := range allPeers {
-			if p.Name == n {
-				out = append(out, p)
+		for _, item := range all {
+			if name(item) == n {
+				out = append(out, item)
 				found = true
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("unknown peer %q", n)
+			return nil, fmt.Errorf("unknown %s %q", kind, n)
 		}
 	}
 	return out, nil
@@ -155,19 +134,7 @@ var allModes = []mode{
 	{Name: "pipe16", Conns: 100, Depth: 16, Script: "pipeline.lua"},
 }
 
+// selectModes returns the named modes in the given order.
 func selectModes(names []string) ([]mode, error) {
-	var out []mode
-	for _, n := range names {
-		found := false
-		for _, m := range allModes {
-			if m.Name == n {
-				out = append(out, m)
-				found = true
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("unknown mode %q", n)
-		}
-	}
-	return out, nil
+	return selectNamed(names, allModes, func(m mode) string { return m.Name }, "mode")
 }

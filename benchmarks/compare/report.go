@@ -6,6 +6,8 @@ import (
 	"io"
 	"math"
 	"strings"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/thousands"
 )
 
 // results is everything a run produced: results.json holds it whole.
@@ -41,15 +43,7 @@ func fmtRate(v number) string {
 	if math.IsNaN(float64(v)) {
 		return "-"
 	}
-	s := fmt.Sprintf("%.0f", float64(v))
-	var b strings.Builder
-	for i, ch := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(ch)
-	}
-	return b.String()
+	return thousands.Group(fmt.Sprintf("%.0f", float64(v)))
 }
 
 func fmtRatio(v number) string {

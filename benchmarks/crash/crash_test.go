@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/thousands"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -56,7 +58,7 @@ func TestCrashShort(t *testing.T) {
 		var why strings.Builder
 		fmt.Fprintf(&why, "the daemon (%s) lost acknowledged events or miscounted across SIGKILL: "+
 			"%s acknowledged, %s lost (at least), %s restored after the last restart\n",
-			m.Args, thousands(m.Acked), thousands(m.Lost), thousands(m.Restored))
+			m.Args, thousands.Uint(m.Acked), thousands.Uint(m.Lost), thousands.Uint(m.Restored))
 		for _, f := range append(m.Failures, rep.Failures...) {
 			fmt.Fprintln(&why, "  ", f)
 		}

@@ -13,15 +13,15 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/cli"
 )
 
 // options are the command-line flags.
@@ -96,15 +96,8 @@ func parseFlags(args []string) (options, error) {
 }
 
 func main() {
-	opts, err := parseFlags(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "crash:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	opts := cli.ParseFlags("crash", parseFlags)
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	progress := os.Stdout
 	if opts.JSON {
@@ -113,8 +106,7 @@ func main() {
 	rep := run(ctx, opts, progress)
 	if opts.JSON {
 		if err := rep.writeJSON(os.Stdout); err != nil {
-			fmt.Fprintln(os.Stderr, "crash:", err)
-			os.Exit(1)
+			cli.Fail("crash", err)
 		}
 	} else {
 		fmt.Print(rep.table())

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/internal/thousands"
 )
 
 // report is everything a run found; the table and -json are two renderings of it.
@@ -132,7 +134,7 @@ func (k killReport) line(mode string, kills int) string {
 		result = "FAIL: " + strings.Join(v.Problems, "; ")
 	}
 	s := fmt.Sprintf("%s: kill %2d/%d after %5.0f ms: sent %s, acked %s, restored %+d (kept %d in flight, lost %d), restart %.0f ms",
-		mode, k.Kill, kills, k.LoadMS, thousands(v.Sent), thousands(v.Acked), v.Restored, v.InFlightCounted, v.Lost, k.RestartMS)
+		mode, k.Kill, kills, k.LoadMS, thousands.Uint(v.Sent), thousands.Uint(v.Acked), v.Restored, v.InFlightCounted, v.Lost, k.RestartMS)
 	if k.BindAttempts > 0 {
 		s += fmt.Sprintf(" (bound after %.0f ms, %d attempts)", k.BindWaitMS, k.BindAttempts)
 	}
@@ -159,8 +161,8 @@ func (r *report) table() string {
 		if m.FsyncDropped {
 			mode += " (no -fsync)"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%.0f\t%s\t\n", mode, len(m.Kills), thousands(m.Acked),
-			thousands(m.Restored), thousands(m.Lost), thousands(m.InFlightKept), m.MaxRestartMS, result)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%.0f\t%s\t\n", mode, len(m.Kills), thousands.Uint(m.Acked),
+			thousands.Uint(m.Restored), thousands.Uint(m.Lost), thousands.Uint(m.InFlightKept), m.MaxRestartMS, result)
 	}
 	tw.Flush()
 	for _, m := range r.Modes {
@@ -192,13 +194,4 @@ func (r *report) writeJSON(w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
-}
-
-// thousands writes v with comma separators: 1234567 is 1,234,567.
-func thousands(v uint64) string {
-	s := fmt.Sprint(v)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

@@ -264,8 +264,8 @@ func TestNginxConfigPassesNginxT(t *testing.T) {
 		t.Skip("no nginx")
 	}
 	dir := t.TempDir()
-	conf := filepath.Join(dir, "nginx.conf")
-	require.NoError(t, os.WriteFile(conf, []byte(nginxConfig(dir, "127.0.0.1:1", 2)), 0o644))
-	out, err := exec.Command(bin, "-t", "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log")).CombinedOutput()
+	args, err := nginxConfig(dir, "127.0.0.1:1", 2).Write()
+	require.NoError(t, err)
+	out, err := exec.Command(bin, append([]string{"-t"}, args...)...).CombinedOutput()
 	require.NoError(t, err, string(out))
 }

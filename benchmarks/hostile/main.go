@@ -29,7 +29,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -37,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/onemrc/onemrc/benchmarks/internal/cli"
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
@@ -156,23 +156,15 @@ func parseFlags(args []string) (options, error) {
 }
 
 func main() {
-	opts, err := parseFlags(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		os.Exit(0)
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "hostile:", err)
-		os.Exit(2)
-	}
+	opts := cli.ParseFlags("hostile", parseFlags)
 	if opts.ProbeChild != "" {
 		probeChild(opts.ProbeChild, opts.ProbeInterval)
 		return
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	if err := run(ctx, opts); err != nil {
-		fmt.Fprintln(os.Stderr, "hostile:", err)
-		os.Exit(1)
+		cli.Fail("hostile", err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/onemrc/onemrc/benchmarks/internal/nginx"
 	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
@@ -28,48 +29,22 @@ type nginxServer struct {
 // legitimate part through:
 //   - worker_connections and worker_rlimit_nofile hold 10,000 non-readers in one worker
 //     (connections do not spread evenly over the workers);
-//   - keepalive_requests is raised from 1000, as in benchmarks/compare: onemrcd closes
-//     no connection after a number of requests, and a pipeliner would be closed by that
-//     count instead of by how it reads;
 //   - large_client_header_buffers 4 16k and client_header_timeout 30s let an 8 KB
 //     header trickled over 8-9 s through (onemrcd: -max-header-bytes 16384
 //     -header-timeout 30s);
 //   - lingering_time 60s and lingering_timeout 30s: nginx discards a request body it
 //     does not need after answering, under the lingering timers; a trickled chunked body
 //     must not be cut at the default 30 s.
-func nginxConfig(dir, addr string, workers int) string {
-	return fmt.Sprintf(`daemon off;
-worker_processes %[3]d;
-worker_rlimit_nofile 20000;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log error;
-
-events {
-    worker_connections 19000;
-}
-
-http {
-    access_log off;
-    keepalive_requests 1000000000;
-    keepalive_timeout 75s;
-    large_client_header_buffers 4 16k;
-    client_header_timeout 30s;
-    lingering_time 60s;
-    lingering_timeout 30s;
-    client_body_temp_path %[1]s/client_body;
-    proxy_temp_path %[1]s/proxy;
-    fastcgi_temp_path %[1]s/fastcgi;
-    uwsgi_temp_path %[1]s/uwsgi;
-    scgi_temp_path %[1]s/scgi;
-
-    server {
-        listen %[2]s;
-        location / {
-            return 200;
-        }
-    }
-}
-`, dir, addr, workers)
+//
+// The keepalive_requests nginx.Config raises matters here too: onemrcd closes no
+// connection after a number of requests, and a pipeliner would be closed by that count
+// instead of by how it reads.
+func nginxConfig(dir, addr string, workers int) nginx.Config {
+	return nginx.Config{Dir: dir, Listen: addr,
+		Main:              []string{"worker_processes " + strconv.Itoa(workers), "worker_rlimit_nofile 20000"},
+		WorkerConnections: 19000,
+		HTTP: []string{"large_client_header_buffers 4 16k", "client_header_timeout 30s",
+			"lingering_time 60s", "lingering_timeout 30s"}}
 }
 
 // startNginx runs bin with nginxConfig on a free loopback port and returns once it
@@ -85,13 +60,12 @@ func startNginx(bin string, workers int) (*nginxServer, error) {
 	}
 	// The workers run as an unprivileged user when the master is root: let them in.
 	_ = os.Chmod(dir, 0o755)
-	conf := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(conf, []byte(nginxConfig(dir, addr, workers)), 0o644); err != nil {
+	args, err := nginxConfig(dir, addr, workers).Write()
+	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	master, err := onemrcd.StartProcess(bin, []string{"-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log")},
-		nil, filepath.Join(dir, "nginx.out"))
+	master, err := onemrcd.StartProcess(bin, args, nil, filepath.Join(dir, "nginx.out"))
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err

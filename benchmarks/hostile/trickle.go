@@ -18,6 +18,18 @@ var (
 	trickleRounds = 3
 )
 
+// trickleScenario completes sc (its name, description and daemon flags) into a trickle
+// attack: -trickle-conns clients at once, client i writing the head request(i) gives at
+// once and trickling the rest, against onemrcd and nginx alike, -rounds times.
+func trickleScenario(sc scenario, request func(i int) (head, slow []byte)) scenario {
+	sc.Nginx = true
+	sc.Rounds = trickleRounds
+	sc.Attack = func(ctx context.Context, addr string) outcome {
+		return trickleMany(ctx, addr, trickleConns, request)
+	}
+	return sc
+}
+
 // trickleResult is what one trickling client saw.
 type trickleResult struct {
 	Err    error         // nil: the trickled request and a GET /health after it were answered 200

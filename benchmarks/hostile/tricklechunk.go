@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 )
@@ -10,25 +9,21 @@ import (
 // under onemrcd's 4096-byte bound on a chunk line; nginx sets none.
 const trickleChunkLine = 4000
 
+// trickleChunkScenario means the same to nginx: it answers `return 200` before the body
+// has arrived, but it still reads and parses the chunked framing to discard it
+// (ngx_http_discard_request_body), so the GET /health after it is answered only if
+// nginx found the body's end.
 func trickleChunkScenario() scenario {
-	return scenario{
+	return trickleScenario(scenario{
 		Name: "trickle-chunk",
 		About: fmt.Sprintf("%d connections each send a chunked POST /event whose %d-byte body (chunk-size lines padded with one long extension, then a valid event) arrives one byte every %v, then ask GET /health on the same connection; CPU time of the server per trickled connection",
 			trickleConns, trickleBytes, trickleEvery),
 		// The body takes 8-9 s: close to the default body timeout (10 s).
 		DaemonArgs: []string{"-header-timeout", "30s", "-body-timeout", "30s"},
-		// nginx answers `return 200` before the body has arrived, but it still reads and
-		// parses the chunked framing to discard it (ngx_http_discard_request_body): the
-		// GET /health after it is answered only if nginx found the body's end.
-		Nginx:  true,
-		Rounds: trickleRounds,
-		Attack: func(ctx context.Context, addr string) outcome {
-			return trickleMany(ctx, addr, trickleConns, func(i int) (head, slow []byte) {
-				body := fmt.Sprintf(`{"userId":"trickle_%d","value":%d}`, i, i%1000)
-				return []byte(chunkedHead), trickleChunkBody(trickleBytes, body)
-			})
-		},
-	}
+	}, func(i int) (head, slow []byte) {
+		body := fmt.Sprintf(`{"userId":"trickle_%d","value":%d}`, i, i%1000)
+		return []byte(chunkedHead), trickleChunkBody(trickleBytes, body)
+	})
 }
 
 const chunkedHead = "POST /event HTTP/1.1\r\nHost: onemrc\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strings"
 )
@@ -12,21 +11,16 @@ import (
 const trickleHeaderLine = 1024
 
 func trickleHeaderScenario() scenario {
-	return scenario{
+	return trickleScenario(scenario{
 		Name: "trickle-header",
 		About: fmt.Sprintf("%d connections each send a %d-byte GET /health request header one byte every %v, then ask GET /health once more on the same connection; CPU time of the server per trickled connection",
 			trickleConns, trickleBytes, trickleEvery),
 		// An 8 KiB header at one byte per ms takes 8-9 s: over the default header limit
 		// (8 KiB) and close to the default header timeout (10 s).
 		DaemonArgs: []string{"-max-header-bytes", "16384", "-header-timeout", "30s"},
-		Nginx:      true,
-		Rounds:     trickleRounds,
-		Attack: func(ctx context.Context, addr string) outcome {
-			return trickleMany(ctx, addr, trickleConns, func(i int) (head, slow []byte) {
-				return nil, trickleHeaderRequest(trickleBytes, i)
-			})
-		},
-	}
+	}, func(i int) (head, slow []byte) {
+		return nil, trickleHeaderRequest(trickleBytes, i)
+	})
 }
 
 // trickleHeaderRequest is a GET /health of exactly total bytes (at least

@@ -4,30 +4,21 @@
 package main
 
 import (
-	"context"
-	"flag"
 	"log"
-	"os/signal"
-	"syscall"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/onemrc/onemrc/benchmarks/peers/internal/peer"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "listen address host:port")
-	flag.Parse()
-
+	addr := peer.Addr()
 	srv := &fasthttp.Server{
 		Handler: handler(newTally()),
 		Name:    "peer-fasthttp",
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		_ = srv.Shutdown()
-	}()
-	if err := srv.ListenAndServe(*addr); err != nil {
+	peer.StopOnSignal(func() { _ = srv.Shutdown() })
+	if err := srv.ListenAndServe(addr); err != nil {
 		log.Fatal(err)
 	}
 }

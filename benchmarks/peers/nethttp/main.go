@@ -6,31 +6,24 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"log"
 	"net/http"
-	"os/signal"
-	"syscall"
 	"time"
+
+	"github.com/onemrc/onemrc/benchmarks/peers/internal/peer"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "listen address host:port")
-	flag.Parse()
-
 	srv := &http.Server{
-		Addr:              *addr,
+		Addr:              peer.Addr(),
 		Handler:           newHandler(&tally{}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		shutdownCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	peer.StopOnSignal(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(shutdownCtx)
-	}()
+		_ = srv.Shutdown(ctx)
+	})
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
