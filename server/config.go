@@ -24,30 +24,33 @@ import (
 
 // config is everything the daemon can be told at startup.
 type config struct {
-	configFile string
-	addr       string
-	adminAddr  string
-	loops      int
-	reusePort  bool
-	limits     httpparse.Limits
-	maxOutput  int
-	maxConns   int
-	timeouts   loop.Timeouts
-	dataDir    string
-	ckptEvery  time.Duration
-	fsync      fsyncFlag
-	fsyncEvery time.Duration
-	cluster    string
-	passFile   string // -cluster-password-file
-	password   string // the cluster's password from passFile or REDISCLI_AUTH; never printed
-	prevPass   string // cluster.PreviousPasswordEnv: the password before a change; never printed
-	nodeID     string
-	flushEvery time.Duration
-	version    bool
+	configFile  string
+	addr        string
+	adminAddr   string
+	metricsAddr string
+	loops       int
+	reusePort   bool
+	limits      httpparse.Limits
+	maxOutput   int
+	maxConns    int
+	timeouts    loop.Timeouts
+	dataDir     string
+	ckptEvery   time.Duration
+	fsync       fsyncFlag
+	fsyncEvery  time.Duration
+	cluster     string
+	passFile    string // -cluster-password-file
+	password    string // the cluster's password from passFile or REDISCLI_AUTH; never printed
+	prevPass    string // cluster.PreviousPasswordEnv: the password before a change; never printed
+	nodeID      string
+	flushEvery  time.Duration
+	version     bool
 }
 
 // envPrefix names the environment variable behind every flag: -max-body is
-// ONEMRC_MAX_BODY. A flag on the command line wins over its variable.
+// ONEMRC_MAX_BODY. A flag on the command line wins over its variable. A variable that is
+// set, even to the empty string, sets its flag: ONEMRC_ADMIN_ADDR= disables the admin
+// listener as -admin-addr= does, and ONEMRC_LOOPS= is an error as -loops= is.
 const envPrefix = "ONEMRC_"
 
 func envName(flagName string) string {
@@ -57,7 +60,9 @@ func envName(flagName string) string {
 // parseConfig builds the configuration from, in rising precedence: the built-in
 // defaults, the config file (-config or ONEMRC_CONFIG), the environment (ONEMRC_*), and the
 // command line. Bad values in any of them are errors; flag.ErrHelp asks for the usage only.
-func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (config, error) {
+// lookupEnv is os.LookupEnv: it tells an empty variable from an unset one.
+func parseConfig(args []string, lookupEnv func(string) (string, bool), usageOut io.Writer) (config, error) {
+	getenv := func(k string) string { v, _ := lookupEnv(k); return v }
 	// A first pass over the command line finds -config; it also prints the usage for -h
 	// or a malformed flag, so the second pass below parses args that are known good.
 	var probe config
@@ -78,8 +83,8 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
-		v := getenv(envName(f.Name))
-		if v == "" || envErr != nil {
+		v, set := lookupEnv(envName(f.Name))
+		if !set || envErr != nil || f.Name == "config" {
 			return
 		}
 		if err := f.Value.Set(v); err != nil {
@@ -143,8 +148,9 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.SetOutput(usageOut)
 	fs.StringVar(&cfg.configFile, "config", "", "JSON file of options, keyed by flag name: {\"addr\": \":8080\", \"loops\": 2}")
 	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address host:port")
-	fs.StringVar(&cfg.adminAddr, "admin-addr", "127.0.0.1:6060", "admin listener (/metrics, /debug/pprof) host:port; empty disables it")
-	fs.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "event loops; the default is this machine's number of CPUs")
+	fs.StringVar(&cfg.adminAddr, "admin-addr", "127.0.0.1:6060", "admin listener (/metrics, /debug/pprof) host:port; pprof shows the process's internals, so keep it on loopback; empty disables it")
+	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "listener serving /metrics alone (no pprof), host:port, for a scraper on another host; empty disables it")
+	fs.IntVar(&cfg.loops, "loops", runtime.GOMAXPROCS(0), "event loops; the default is GOMAXPROCS (the CPUs this process may use, a container's CPU limit included)")
 	fs.BoolVar(&cfg.reusePort, "reuseport", false, "give each loop its own SO_REUSEPORT listener")
 	fs.IntVar(&cfg.limits.MaxBody, "max-body", httpparse.DefaultMaxBody, "largest request body in bytes (413 beyond)")
 	fs.IntVar(&cfg.limits.MaxRequestLine, "max-request-line", httpparse.DefaultMaxRequestLine, "longest request line in bytes (414 beyond)")
@@ -227,10 +233,16 @@ func (c config) validate() error {
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("-addr %q: port must be a number from 0 to 65535", c.addr)
 	}
-	if c.adminAddr != "" {
-		if _, _, err := net.SplitHostPort(c.adminAddr); err != nil {
-			return fmt.Errorf("-admin-addr %q: want host:port or empty", c.adminAddr)
+	for name, a := range map[string]string{"admin-addr": c.adminAddr, "metrics-addr": c.metricsAddr} {
+		if a == "" {
+			continue
 		}
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return fmt.Errorf("-%s %q: want host:port or empty", name, a)
+		}
+	}
+	if c.adminAddr != "" && c.adminAddr == c.metricsAddr {
+		return fmt.Errorf("-metrics-addr %q: the admin listener has it already", c.metricsAddr)
 	}
 	checks := []struct {
 		name     string

@@ -30,7 +30,7 @@ func main() {
 }
 
 func run(args []string) int {
-	cfg, err := parseConfig(args, os.Getenv, os.Stderr)
+	cfg, err := parseConfig(args, os.LookupEnv, os.Stderr)
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintf(os.Stderr, "onemrcd: %v\nRun onemrcd -h for the flags.\n", err)
@@ -42,6 +42,13 @@ func run(args []string) int {
 		return 0
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	adm, err := listenAdmin(cfg)
+	if err != nil {
+		log.Error("onemrcd cannot start", "err", err)
+		return 1
+	}
+	defer adm.close()
 
 	if cfg.cluster != "" {
 		if cfg.nodeID, err = resolveNodeID(cfg.dataDir, cfg.nodeID, defaultNodeID(cfg.addr)); err != nil {
@@ -99,12 +106,7 @@ func run(args []string) int {
 		cfg: cfg,
 	}
 
-	adm, err := startAdmin(cfg.adminAddr, newRegistry(d.Server, st, node, wlog), log)
-	if err != nil {
-		// The admin listener is an aid, not the service: run without it rather than not at all.
-		log.Warn("admin listener disabled", "addr", cfg.adminAddr, "err", err)
-	}
-	defer adm.close()
+	adm.serve(newRegistry(d.Server, st, node, wlog), log)
 
 	if node != nil {
 		node.Start(st)
