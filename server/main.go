@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -21,9 +20,6 @@ import (
 	"github.com/onemrc/onemrc/store"
 	"github.com/onemrc/onemrc/wal"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -38,7 +34,7 @@ func run(args []string) int {
 		return exitCode(err)
 	}
 	if cfg.version {
-		fmt.Println("onemrcd", buildVersion())
+		fmt.Println(versionLine())
 		return 0
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -168,7 +164,7 @@ type daemon struct {
 
 func (d *daemon) OnBoot(e gnet.Engine) gnet.Action {
 	d.log.Info("onemrcd listening", "addr", d.cfg.addr, "loops", d.cfg.loops,
-		"reuseport", d.cfg.reusePort, "version", buildVersion())
+		"reuseport", d.cfg.reusePort, "version", buildVersion(), "rev", buildRevision())
 	return d.Server.OnBoot(e)
 }
 
@@ -206,23 +202,6 @@ func (d *daemon) stopOn(ctx context.Context, logFailed <-chan struct{}) {
 		// A signal that arrives before the engine booted waits for it.
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func buildVersion() string {
-	if version != "" {
-		return version
-	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	v := info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += "+" + s.Value[:12]
-		}
-	}
-	return v
 }
 
 // gnetLogger sends gnet's own log lines to the daemon's slog logger.
