@@ -44,6 +44,8 @@ type config struct {
 	prevPass    string // cluster.PreviousPasswordEnv: the password before a change; never printed
 	nodeID      string
 	flushEvery  time.Duration
+	logFormat   logFormatFlag
+	logLevel    logLevelFlag
 	version     bool
 }
 
@@ -169,6 +171,8 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.passFile, "cluster-password-file", "", "file whose content (trimmed) is the password of -cluster's redis, kept off the command line; REDISCLI_AUTH gives it too")
 	fs.StringVar(&cfg.nodeID, "node-id", "", "this daemon's name in the cluster; empty means hostname:port")
 	fs.DurationVar(&cfg.flushEvery, "flush-interval", 100*time.Millisecond, "time between flushes to the cluster")
+	fs.Var(&cfg.logFormat, "log-format", "text (key=value lines) or json (one object per line)")
+	fs.Var(&cfg.logLevel, "log-level", "least severe level logged: debug, info, warn or error")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: onemrcd [flags]\n\nonemrcd serves the One Million Request Challenge API:\n"+

@@ -37,7 +37,7 @@ func run(args []string) int {
 		fmt.Println(versionLine())
 		return 0
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log := newLogger(os.Stderr, cfg.logFormat, cfg.logLevel)
 
 	adm, err := listenAdmin(cfg)
 	if err != nil {
