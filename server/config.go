@@ -44,6 +44,7 @@ type config struct {
 	prevPass    string // cluster.PreviousPasswordEnv: the password before a change; never printed
 	nodeID      string
 	flushEvery  time.Duration
+	drainTime   time.Duration // -drain-timeout
 	logFormat   logFormatFlag
 	logLevel    logLevelFlag
 	version     bool
@@ -171,6 +172,7 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.passFile, "cluster-password-file", "", "file whose content (trimmed) is the password of -cluster's redis, kept off the command line; REDISCLI_AUTH gives it too")
 	fs.StringVar(&cfg.nodeID, "node-id", "", "this daemon's name in the cluster; empty means hostname:port")
 	fs.DurationVar(&cfg.flushEvery, "flush-interval", 100*time.Millisecond, "time between flushes to the cluster")
+	fs.DurationVar(&cfg.drainTime, "drain-timeout", 5*time.Second, "on SIGTERM or SIGINT: how long /ready answers 503 while the daemon keeps serving, for load balancers to stop sending, before connections are let go as their requests finish (0: at once)")
 	fs.Var(&cfg.logFormat, "log-format", "text (key=value lines) or json (one object per line)")
 	fs.Var(&cfg.logLevel, "log-level", "least severe level logged: debug, info, warn or error")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
@@ -273,6 +275,9 @@ func (c config) validate() error {
 	}
 	if c.ckptEvery < 100*time.Millisecond {
 		return fmt.Errorf("-checkpoint-interval %v: must be at least 100ms", c.ckptEvery)
+	}
+	if c.drainTime < 0 {
+		return fmt.Errorf("-drain-timeout %v: must be 0 or more", c.drainTime)
 	}
 	if c.fsyncEvery < time.Millisecond {
 		return fmt.Errorf("-fsync-interval %v: must be at least 1ms", c.fsyncEvery)

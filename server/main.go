@@ -78,12 +78,14 @@ func run(args []string) int {
 	defer stop()
 	logFailed := make(chan struct{})
 	var failOnce sync.Once
+	ready := new(pipeline.Readiness)
 	d := &daemon{
 		Server: loop.NewServer(st, loop.Config{
 			Pipeline: pipeline.Config{
 				Limits:           cfg.limits,
 				MaxPendingOutput: cfg.maxOutput,
 				Cluster:          clusterStats(node),
+				Readiness:        ready,
 			},
 			MaxConns: cfg.maxConns,
 			Timeouts: cfg.timeouts,
@@ -98,8 +100,9 @@ func run(args []string) int {
 				})
 			},
 		}),
-		log: log,
-		cfg: cfg,
+		log:   log,
+		cfg:   cfg,
+		ready: ready,
 	}
 
 	adm.serve(newRegistry(d.Server, st, node, wlog), log)
@@ -155,29 +158,39 @@ func run(args []string) int {
 	return code
 }
 
-// daemon adds the process's concerns (logging, shutdown) to the event handler.
+// daemon adds the process's concerns (logging, readiness, shutdown) to the event handler.
 type daemon struct {
 	*loop.Server
-	log *slog.Logger
-	cfg config
+	log   *slog.Logger
+	cfg   config
+	ready *pipeline.Readiness
 }
 
 func (d *daemon) OnBoot(e gnet.Engine) gnet.Action {
 	d.log.Info("onemrcd listening", "addr", d.cfg.addr, "loops", d.cfg.loops,
 		"reuseport", d.cfg.reusePort, "version", buildVersion(), "rev", buildRevision())
+	// The restore and the cluster join are done before the engine runs: from the first
+	// connection on, the daemon serves.
+	d.ready.SetReady()
 	return d.Server.OnBoot(e)
 }
 
-// stopOn stops the engine once ctx is done (SIGINT, SIGTERM) or the log failed: the
-// answers the log holds are let out first, then gnet stops accepting, flushes what each
-// connection still owes, and closes it. A second SIGINT or SIGTERM during that exits at
+// stopOn stops the engine once ctx is done (SIGINT, SIGTERM) or the log failed. A signal
+// drains first: /ready answers 503 at once while the daemon keeps serving for
+// -drain-timeout, so that load balancers stop sending; then connections are let go as
+// their requests finish (loop.Server.Quiesce), the answers the log holds are let out, and
+// gnet stops, flushing what each connection still owes. A failed log skips the drain: it
+// can acknowledge nothing more. A second SIGINT or SIGTERM during any of that exits at
 // once, as operators expect of a stop that hangs.
 func (d *daemon) stopOn(ctx context.Context, logFailed <-chan struct{}) {
+	drain := d.cfg.drainTime
 	select {
 	case <-ctx.Done():
 	case <-logFailed:
+		drain = 0
 	}
-	d.log.Info("onemrcd stopping", "open_connections", d.OpenConnections())
+	d.ready.SetDraining()
+	d.log.Info("onemrcd stopping", "open_connections", d.OpenConnections(), "drain_timeout", drain)
 	again := make(chan os.Signal, 1)
 	signal.Notify(again, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
@@ -185,8 +198,15 @@ func (d *daemon) stopOn(ctx context.Context, logFailed <-chan struct{}) {
 		d.log.Warn("second signal during shutdown: exiting now", "signal", sig.String())
 		os.Exit(1)
 	}()
+	if drain > 0 {
+		select {
+		case <-time.After(drain):
+		case <-logFailed:
+		}
+	}
 	for {
 		if e, ok := d.Engine(); ok {
+			d.quiesce()
 			fctx, fcancel := context.WithTimeout(context.Background(), 5*time.Second)
 			if err := d.Flush(fctx); err != nil {
 				d.log.Warn("answers still held for the log at shutdown", "err", err)
@@ -201,6 +221,21 @@ func (d *daemon) stopOn(ctx context.Context, logFailed <-chan struct{}) {
 		}
 		// A signal that arrives before the engine booted waits for it.
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// quiesce lets the connections go as their requests finish and waits until they are
+// closed, at most as long as a request may take to arrive (-header-timeout plus
+// -body-timeout, which close the slow ones anyway) plus the lingering close.
+func (d *daemon) quiesce() {
+	d.Quiesce()
+	limit := d.cfg.timeouts.Header + d.cfg.timeouts.Body + 2*time.Second
+	deadline := time.Now().Add(limit)
+	for d.OpenConnections() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := d.OpenConnections(); n > 0 {
+		d.log.Warn("connections still open after the drain: closing them", "open_connections", n)
 	}
 }
 
