@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -13,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/bytedance/sonic"
 
 	"github.com/onemrc/onemrc/cluster"
 	"github.com/onemrc/onemrc/httpparse"
@@ -195,8 +194,8 @@ func applyConfigFile(fs *flag.FlagSet, path string) error {
 	if err != nil {
 		return fmt.Errorf("-config: %w", err)
 	}
-	var opts map[string]any
-	if err := configJSON.Unmarshal(data, &opts); err != nil {
+	opts, err := decodeConfigFile(data)
+	if err != nil {
 		return fmt.Errorf("-config %s: not a JSON object: %v", path, err)
 	}
 	names := make([]string, 0, len(opts))
@@ -227,9 +226,26 @@ func applyConfigFile(fs *flag.FlagSet, path string) error {
 	return nil
 }
 
-// configJSON reads config files with sonic, keeping numbers as their text so that
-// 100000 stays an integer for the flag parser.
-var configJSON = sonic.Config{UseNumber: true}.Froze()
+// decodeConfigFile reads a config file's one JSON object, keeping numbers as their text
+// so that 100000 stays an integer for the flag parser. It is encoding/json, not sonic: a
+// file read once at startup gains nothing from a JIT, and without sonic in the binary
+// nothing maps memory writable and executable, so the systemd unit can forbid it
+// (MemoryDenyWriteExecute=yes).
+func decodeConfigFile(data []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var opts map[string]any
+	if err := dec.Decode(&opts); err != nil {
+		return nil, err
+	}
+	if opts == nil {
+		return nil, errors.New("null")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("text after the object")
+	}
+	return opts, nil
+}
 
 func (c config) validate() error {
 	_, port, err := net.SplitHostPort(c.addr)

@@ -115,6 +115,8 @@ func TestConfigFileRejectsMistakes(t *testing.T) {
 		`{"loops": [1]}`:    `want a string, number or boolean`,
 		`["loops"]`:         `not a JSON object`,
 		`{"loops": 2`:       `not a JSON object`,
+		`{"loops": 2} {}`:   `not a JSON object`,
+		`null`:              `not a JSON object`,
 		`{"version": true}`: `unknown option "version"`,
 		`{"max-body": 1.5}`: `invalid value "1.5"`,
 	} {
