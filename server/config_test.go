@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,7 @@ func TestConfigPrecedence(t *testing.T) {
 	cfg, err := parseConfig(nil, env(nil), io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, ":8080", cfg.addr)
-	assert.Positive(t, cfg.loops)
+	assert.Equal(t, runtime.GOMAXPROCS(0), cfg.loops, "-loops defaults to GOMAXPROCS")
 	assert.False(t, cfg.reusePort)
 
 	cfg, err = parseConfig(nil, env(map[string]string{"ONEMRC_ADDR": "127.0.0.1:9", "ONEMRC_LOOPS": "3", "ONEMRC_REUSEPORT": "true"}), io.Discard)
@@ -79,6 +80,16 @@ func TestBinaryExitCodes(t *testing.T) {
 	out, err := exec.Command(daemonBin, "-version").Output()
 	require.NoError(t, err)
 	assert.Contains(t, string(out), "onemrcd")
+}
+
+// -loops follows GOMAXPROCS, which follows a container's CPU limit (Go 1.25+) or the
+// GOMAXPROCS variable, not the machine's CPU count.
+func TestLoopsDefaultIsGOMAXPROCS(t *testing.T) {
+	cmd := exec.Command(daemonBin, "-h")
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err)
+	assert.Regexp(t, `-loops  \[ONEMRC_LOOPS\]\n\s+event loops; the default is GOMAXPROCS[^\n]*\(default "1"\)\n`, string(out))
 }
 
 func writeConfig(t *testing.T, body string) string {
