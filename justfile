@@ -3,9 +3,33 @@
 default:
     @just --list
 
-# Build the daemon binary ./onemrcd.
+# The version and commit stamped into the binary (onemrcd -version): git describe when
+# this is a git checkout (v0.1.0, v0.1.0-3-gabc1234-dirty; the daemon prints the hash once),
+# otherwise empty and the daemon reads Go's build info.
+version := `git describe --tags --match 'v[0-9]*' --dirty --always 2>/dev/null || true`
+revision := `git rev-parse --short=7 HEAD 2>/dev/null || true`
+ldflags := "-X main.version=" + version + " -X main.revision=" + revision
+
+# Build the daemon binary ./onemrcd, stamped with its version.
 build:
-    go build -o onemrcd ./server
+    go build -ldflags '{{ldflags}}' -o onemrcd ./server
+    ./onemrcd -version
+
+# Release binaries in dist/: static (CGO_ENABLED=0), -trimpath, stripped, stamped, per
+# GOOS/GOARCH pair (default linux/amd64 and linux/arm64), with their SHA256SUMS.
+release *TARGETS="linux/amd64 linux/arm64":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    mkdir -p dist
+    for target in {{TARGETS}}; do
+        os="${target%/*}" arch="${target#*/}"
+        out="dist/onemrcd-{{version}}-${os}-${arch}"
+        CGO_ENABLED=0 GOOS="$os" GOARCH="$arch" go build -trimpath \
+            -ldflags '-s -w {{ldflags}}' -o "$out" ./server
+        echo "$out"
+    done
+    (cd dist && sha256sum onemrcd-{{version}}-* > SHA256SUMS)
+    ./dist/onemrcd-{{version}}-linux-amd64 -version 2>/dev/null || true
 
 # Run the daemon on :8080 (pass flags: just run -loops 4).
 run *FLAGS:

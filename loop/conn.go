@@ -67,9 +67,10 @@ type eventLoop struct {
 	paused  []*conn
 	nPaused atomic.Int32
 
-	sweepQueued atomic.Bool // a sweep is queued on el and has not run yet
-	sweepFull   atomic.Bool // the queued sweep checks every connection's timeouts
-	lastSweep   int64       // coarse time of the last full sweep; ticker goroutine only
+	sweepQueued   atomic.Bool // a sweep is queued on el and has not run yet
+	quiesceQueued atomic.Bool // a quiescer is queued on el and has not run yet
+	sweepFull     atomic.Bool // the queued sweep checks every connection's timeouts
+	lastSweep     int64       // coarse time of the last full sweep; ticker goroutine only
 }
 
 // readPauser stops gnet reading a connection until its output queue drains (output.go).

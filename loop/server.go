@@ -49,6 +49,8 @@ type Server struct {
 	open     atomic.Int64
 	rejected atomic.Int64 // connections refused by MaxConns
 
+	quiescing atomic.Bool // Quiesce was called: connections go as their requests finish
+
 	lastDate int64 // second of the last Date refresh; ticker goroutine only
 
 	// newReadPauser finds how to pause reads on a loop, given its first connection
@@ -85,6 +87,9 @@ func (s *Server) OnOpen(c gnet.Conn) ([]byte, gnet.Action) {
 		s.rejected.Add(1)
 		// Served connections keep their slots; the newcomer learns why it is turned away.
 		return pipeline.AppendClosingError(nil, http.StatusServiceUnavailable, "too many connections"), gnet.Close
+	}
+	if s.quiescing.Load() {
+		return quiesceRefusal, gnet.Close
 	}
 	el := c.EventLoop()
 	s.mu.Lock()
@@ -195,7 +200,7 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 			}
 		}
 	}
-	if b.Close {
+	if b.Close || !b.Partial && s.quiescing.Load() {
 		if len(cs.held) > 0 {
 			cs.closeAfterHeld = true
 			return gnet.None
@@ -217,7 +222,11 @@ func (s *Server) OnTick() (time.Duration, gnet.Action) {
 		pipeline.RefreshDate(wall)
 	}
 	s.mu.Lock()
+	quiescing := s.quiescing.Load()
 	for _, l := range s.loops {
+		if quiescing {
+			l.queueQuiesce()
+		}
 		due := now-l.lastSweep >= int64(l.timeouts.sweepEvery())
 		if !due && l.nPaused.Load() == 0 || l.sweepQueued.Load() {
 			continue

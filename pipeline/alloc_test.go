@@ -72,3 +72,21 @@ func TestServeAllocatesNothing(t *testing.T) {
 	}
 	assert.Zero(t, testing.AllocsPerRun(500, serve))
 }
+
+// /ready is a load balancer's probe, as frequent as it is configured to be: one atomic
+// load and a canned answer, no allocation.
+func TestReadyAllocatesNothing(t *testing.T) {
+	var r Readiness
+	r.SetReady()
+	p := New(store.New(store.Options{}), Config{Readiness: &r})
+	var c Conn
+	in := []byte(getReady)
+	p.Process(&c, in)
+	p.ResetOutput()
+	assert.Zero(t, testing.AllocsPerRun(500, func() {
+		if n, closeConn := p.Process(&c, in); n != len(in) || closeConn {
+			t.Fatal("request not consumed")
+		}
+		p.ResetOutput()
+	}))
+}

@@ -26,6 +26,9 @@ type Config struct {
 	// Cluster, when set, answers GET /stats with cluster-wide figures; /stats?scope=local
 	// still answers this daemon's own.
 	Cluster ClusterStats
+	// Readiness, when set, is what GET /ready answers (503 while starting or draining);
+	// nil is always ready.
+	Readiness *Readiness
 }
 
 // ClusterStats writes the cluster-wide /stats body given this daemon's own snapshot. It
@@ -230,6 +233,13 @@ func (p *Pipeline) serve(mode connMode) {
 			}
 		}
 		p.out = appendJSON(p.out, mode, body, head)
+	case route.Ready:
+		var body []byte
+		status, body = readyAnswer(p.cfg.Readiness)
+		p.out = appendHead(p.out, status, mode, jsonType, len(body), "")
+		if !head {
+			p.out = append(p.out, body...)
+		}
 	case route.MethodNotAllowed:
 		status = http.StatusMethodNotAllowed
 		p.out = appendError(p.out, status, mode, "method not allowed", allow, head)

@@ -17,9 +17,12 @@ const (
 	Stats
 	// Health reports liveness (GET and HEAD /health).
 	Health
+	// Ready reports readiness (GET and HEAD /ready): 503 while the daemon starts or
+	// drains.
+	Ready
 )
 
-var handlerNames = [...]string{"not_found", "method_not_allowed", "event", "stats", "health"}
+var handlerNames = [...]string{"not_found", "method_not_allowed", "event", "stats", "health", "ready"}
 
 func (h Handler) String() string {
 	if int(h) < len(handlerNames) {
@@ -72,13 +75,15 @@ func New(routes ...Route) Table {
 	return t
 }
 
-// Default is the 1MRC API: POST /event, GET /stats, GET /health (HEAD wherever GET is
-// served, as RFC 9110 §9.3.2 expects of a general-purpose server).
+// Default is the 1MRC API: POST /event, GET /stats, GET /health, and GET /ready for load
+// balancers (HEAD wherever GET is served, as RFC 9110 §9.3.2 expects of a general-purpose
+// server).
 func Default() Table {
 	return New(
 		Route{Path: "/event", Handler: Event, Methods: []httpparse.Method{httpparse.MethodPost}},
 		Route{Path: "/stats", Handler: Stats, Methods: []httpparse.Method{httpparse.MethodGet, httpparse.MethodHead}},
 		Route{Path: "/health", Handler: Health, Methods: []httpparse.Method{httpparse.MethodGet, httpparse.MethodHead}},
+		Route{Path: "/ready", Handler: Ready, Methods: []httpparse.Method{httpparse.MethodGet, httpparse.MethodHead}},
 	)
 }
 

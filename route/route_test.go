@@ -22,6 +22,10 @@ func TestDefaultTable(t *testing.T) {
 		{httpparse.MethodHead, "/stats", Stats, ""},
 		{httpparse.MethodGet, "/health", Health, ""},
 		{httpparse.MethodHead, "/health", Health, ""},
+		{httpparse.MethodGet, "/ready", Ready, ""},
+		{httpparse.MethodHead, "/ready", Ready, ""},
+		{httpparse.MethodPost, "/ready", MethodNotAllowed, "GET, HEAD"},
+		{httpparse.MethodGet, "/ready/", NotFound, ""},
 		{httpparse.MethodGet, "/event", MethodNotAllowed, "POST"},
 		{httpparse.MethodOther, "/event", MethodNotAllowed, "POST"},
 		{httpparse.MethodPost, "/stats", MethodNotAllowed, "GET, HEAD"},
@@ -57,6 +61,7 @@ func TestDuplicatePathPanics(t *testing.T) {
 
 func TestHandlerString(t *testing.T) {
 	assert.Equal(t, "event", Event.String())
+	assert.Equal(t, "ready", Ready.String())
 	assert.Equal(t, "unknown", Handler(200).String())
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -18,9 +19,11 @@ import (
 	"github.com/onemrc/onemrc/cluster"
 )
 
-// admin is the operator's listener: Prometheus metrics and profiling. It is plain net/http
-// on its own goroutines, off the request path, and listens on loopback unless told
-// otherwise because pprof exposes the process's internals.
+// admin is an operator's listener: -admin-addr serves Prometheus metrics and profiling,
+// -metrics-addr the metrics alone. Both are plain net/http on their own goroutines, off
+// the request path. The admin listener is on loopback unless told otherwise because pprof
+// exposes the process's internals; -metrics-addr is the one to open to a scraper on
+// another host.
 type admin struct {
 	srv *http.Server
 	ln  net.Listener
@@ -50,27 +53,74 @@ func cmdline(w http.ResponseWriter, _ *http.Request) {
 	_, _ = io.WriteString(w, strings.Join(args, "\x00"))
 }
 
-// startAdmin listens on addr; an empty addr disables the admin listener.
-func startAdmin(addr string, reg *prometheus.Registry, log *slog.Logger) (*admin, error) {
+func newMetricsMux(reg *prometheus.Registry) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// listeners are the admin listener (-admin-addr: /metrics and pprof) and the metrics
+// listener (-metrics-addr: /metrics alone); nil where disabled.
+type listeners struct{ admin, metrics *admin }
+
+// listenAdmin binds the listeners cfg asks for, before anything slow (a restore, a
+// cluster join) runs. A listener the operator asked for that cannot bind is an error
+// for the caller to stop on: a daemon silently without its metrics is worse than one
+// that refuses to start.
+func listenAdmin(cfg config) (listeners, error) {
+	var ls listeners
+	var err error
+	if ls.admin, err = listen("admin-addr", cfg.adminAddr); err != nil {
+		return ls, err
+	}
+	if ls.metrics, err = listen("metrics-addr", cfg.metricsAddr); err != nil {
+		ls.admin.close()
+		return ls, err
+	}
+	return ls, nil
+}
+
+func listen(flagName, addr string) (*admin, error) {
 	if addr == "" {
 		return nil, nil
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("-%s: %w", flagName, err)
 	}
-	a := &admin{ln: ln, srv: &http.Server{Handler: newAdminMux(reg), ReadHeaderTimeout: 10 * time.Second}}
+	return &admin{ln: ln}, nil
+}
+
+// serve starts serving the metrics of reg (and pprof on the admin listener).
+func (ls listeners) serve(reg *prometheus.Registry, log *slog.Logger) {
+	ls.admin.serve("admin", newAdminMux(reg), "/metrics /debug/pprof/", log)
+	ls.metrics.serve("metrics", newMetricsMux(reg), "/metrics", log)
+}
+
+func (ls listeners) close() {
+	ls.admin.close()
+	ls.metrics.close()
+}
+
+func (a *admin) serve(name string, h http.Handler, endpoints string, log *slog.Logger) {
+	if a == nil {
+		return
+	}
+	a.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
-		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("admin listener", "err", err)
+		if err := a.srv.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error(name+" listener", "err", err)
 		}
 	}()
-	log.Info("admin listening", "addr", ln.Addr().String(), "endpoints", "/metrics /debug/pprof/")
-	return a, nil
+	log.Info(name+" listening", "addr", a.ln.Addr().String(), "endpoints", endpoints)
 }
 
 func (a *admin) close() {
 	if a == nil {
+		return
+	}
+	if a.srv == nil {
+		_ = a.ln.Close()
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

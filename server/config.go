@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -14,8 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bytedance/sonic"
-
 	"github.com/onemrc/onemrc/cluster"
 	"github.com/onemrc/onemrc/httpparse"
 	"github.com/onemrc/onemrc/loop"
@@ -24,30 +23,36 @@ import (
 
 // config is everything the daemon can be told at startup.
 type config struct {
-	configFile string
-	addr       string
-	adminAddr  string
-	loops      int
-	reusePort  bool
-	limits     httpparse.Limits
-	maxOutput  int
-	maxConns   int
-	timeouts   loop.Timeouts
-	dataDir    string
-	ckptEvery  time.Duration
-	fsync      fsyncFlag
-	fsyncEvery time.Duration
-	cluster    string
-	passFile   string // -cluster-password-file
-	password   string // the cluster's password from passFile or REDISCLI_AUTH; never printed
-	prevPass   string // cluster.PreviousPasswordEnv: the password before a change; never printed
-	nodeID     string
-	flushEvery time.Duration
-	version    bool
+	configFile  string
+	addr        string
+	adminAddr   string
+	metricsAddr string
+	loops       int
+	reusePort   bool
+	limits      httpparse.Limits
+	maxOutput   int
+	maxConns    int
+	timeouts    loop.Timeouts
+	dataDir     string
+	ckptEvery   time.Duration
+	fsync       fsyncFlag
+	fsyncEvery  time.Duration
+	cluster     string
+	passFile    string // -cluster-password-file
+	password    string // the cluster's password from passFile or REDISCLI_AUTH; never printed
+	prevPass    string // cluster.PreviousPasswordEnv: the password before a change; never printed
+	nodeID      string
+	flushEvery  time.Duration
+	drainTime   time.Duration // -drain-timeout
+	logFormat   logFormatFlag
+	logLevel    logLevelFlag
+	version     bool
 }
 
 // envPrefix names the environment variable behind every flag: -max-body is
-// ONEMRC_MAX_BODY. A flag on the command line wins over its variable.
+// ONEMRC_MAX_BODY. A flag on the command line wins over its variable. A variable that is
+// set, even to the empty string, sets its flag: ONEMRC_ADMIN_ADDR= disables the admin
+// listener as -admin-addr= does, and ONEMRC_LOOPS= is an error as -loops= is.
 const envPrefix = "ONEMRC_"
 
 func envName(flagName string) string {
@@ -57,7 +62,9 @@ func envName(flagName string) string {
 // parseConfig builds the configuration from, in rising precedence: the built-in
 // defaults, the config file (-config or ONEMRC_CONFIG), the environment (ONEMRC_*), and the
 // command line. Bad values in any of them are errors; flag.ErrHelp asks for the usage only.
-func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) (config, error) {
+// lookupEnv is os.LookupEnv: it tells an empty variable from an unset one.
+func parseConfig(args []string, lookupEnv func(string) (string, bool), usageOut io.Writer) (config, error) {
+	getenv := func(k string) string { v, _ := lookupEnv(k); return v }
 	// A first pass over the command line finds -config; it also prints the usage for -h
 	// or a malformed flag, so the second pass below parses args that are known good.
 	var probe config
@@ -78,8 +85,8 @@ func parseConfig(args []string, getenv func(string) string, usageOut io.Writer) 
 	}
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
-		v := getenv(envName(f.Name))
-		if v == "" || envErr != nil {
+		v, set := lookupEnv(envName(f.Name))
+		if !set || envErr != nil || f.Name == "config" {
 			return
 		}
 		if err := f.Value.Set(v); err != nil {
@@ -143,8 +150,9 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.SetOutput(usageOut)
 	fs.StringVar(&cfg.configFile, "config", "", "JSON file of options, keyed by flag name: {\"addr\": \":8080\", \"loops\": 2}")
 	fs.StringVar(&cfg.addr, "addr", ":8080", "listen address host:port")
-	fs.StringVar(&cfg.adminAddr, "admin-addr", "127.0.0.1:6060", "admin listener (/metrics, /debug/pprof) host:port; empty disables it")
-	fs.IntVar(&cfg.loops, "loops", runtime.NumCPU(), "event loops; the default is this machine's number of CPUs")
+	fs.StringVar(&cfg.adminAddr, "admin-addr", "127.0.0.1:6060", "admin listener (/metrics, /debug/pprof) host:port; pprof shows the process's internals, so keep it on loopback; empty disables it")
+	fs.StringVar(&cfg.metricsAddr, "metrics-addr", "", "listener serving /metrics alone (no pprof), host:port, for a scraper on another host; empty disables it")
+	fs.IntVar(&cfg.loops, "loops", runtime.GOMAXPROCS(0), "event loops; the default is GOMAXPROCS (the CPUs this process may use, a container's CPU limit included)")
 	fs.BoolVar(&cfg.reusePort, "reuseport", false, "give each loop its own SO_REUSEPORT listener")
 	fs.IntVar(&cfg.limits.MaxBody, "max-body", httpparse.DefaultMaxBody, "largest request body in bytes (413 beyond)")
 	fs.IntVar(&cfg.limits.MaxRequestLine, "max-request-line", httpparse.DefaultMaxRequestLine, "longest request line in bytes (414 beyond)")
@@ -163,6 +171,9 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.StringVar(&cfg.passFile, "cluster-password-file", "", "file whose content (trimmed) is the password of -cluster's redis, kept off the command line; REDISCLI_AUTH gives it too")
 	fs.StringVar(&cfg.nodeID, "node-id", "", "this daemon's name in the cluster; empty means hostname:port")
 	fs.DurationVar(&cfg.flushEvery, "flush-interval", 100*time.Millisecond, "time between flushes to the cluster")
+	fs.DurationVar(&cfg.drainTime, "drain-timeout", 5*time.Second, "on SIGTERM or SIGINT: how long /ready answers 503 while the daemon keeps serving, for load balancers to stop sending, before connections are let go as their requests finish (0: at once)")
+	fs.Var(&cfg.logFormat, "log-format", "text (key=value lines) or json (one object per line)")
+	fs.Var(&cfg.logLevel, "log-level", "least severe level logged: debug, info, warn or error")
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: onemrcd [flags]\n\nonemrcd serves the One Million Request Challenge API:\n"+
@@ -183,8 +194,8 @@ func applyConfigFile(fs *flag.FlagSet, path string) error {
 	if err != nil {
 		return fmt.Errorf("-config: %w", err)
 	}
-	var opts map[string]any
-	if err := configJSON.Unmarshal(data, &opts); err != nil {
+	opts, err := decodeConfigFile(data)
+	if err != nil {
 		return fmt.Errorf("-config %s: not a JSON object: %v", path, err)
 	}
 	names := make([]string, 0, len(opts))
@@ -215,9 +226,26 @@ func applyConfigFile(fs *flag.FlagSet, path string) error {
 	return nil
 }
 
-// configJSON reads config files with sonic, keeping numbers as their text so that
-// 100000 stays an integer for the flag parser.
-var configJSON = sonic.Config{UseNumber: true}.Froze()
+// decodeConfigFile reads a config file's one JSON object, keeping numbers as their text
+// so that 100000 stays an integer for the flag parser. It is encoding/json, not sonic: a
+// file read once at startup gains nothing from a JIT, and without sonic in the binary
+// nothing maps memory writable and executable, so the systemd unit can forbid it
+// (MemoryDenyWriteExecute=yes).
+func decodeConfigFile(data []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var opts map[string]any
+	if err := dec.Decode(&opts); err != nil {
+		return nil, err
+	}
+	if opts == nil {
+		return nil, errors.New("null")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("text after the object")
+	}
+	return opts, nil
+}
 
 func (c config) validate() error {
 	_, port, err := net.SplitHostPort(c.addr)
@@ -227,10 +255,16 @@ func (c config) validate() error {
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return fmt.Errorf("-addr %q: port must be a number from 0 to 65535", c.addr)
 	}
-	if c.adminAddr != "" {
-		if _, _, err := net.SplitHostPort(c.adminAddr); err != nil {
-			return fmt.Errorf("-admin-addr %q: want host:port or empty", c.adminAddr)
+	for name, a := range map[string]string{"admin-addr": c.adminAddr, "metrics-addr": c.metricsAddr} {
+		if a == "" {
+			continue
 		}
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return fmt.Errorf("-%s %q: want host:port or empty", name, a)
+		}
+	}
+	if c.adminAddr != "" && c.adminAddr == c.metricsAddr {
+		return fmt.Errorf("-metrics-addr %q: the admin listener has it already", c.metricsAddr)
 	}
 	checks := []struct {
 		name     string
@@ -257,6 +291,9 @@ func (c config) validate() error {
 	}
 	if c.ckptEvery < 100*time.Millisecond {
 		return fmt.Errorf("-checkpoint-interval %v: must be at least 100ms", c.ckptEvery)
+	}
+	if c.drainTime < 0 {
+		return fmt.Errorf("-drain-timeout %v: must be 0 or more", c.drainTime)
 	}
 	if c.fsyncEvery < time.Millisecond {
 		return fmt.Errorf("-fsync-interval %v: must be at least 1ms", c.fsyncEvery)

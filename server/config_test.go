@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -14,15 +15,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func env(kv map[string]string) func(string) string {
-	return func(k string) string { return kv[k] }
+// env is os.LookupEnv over kv: a key present with "" is a variable set to empty.
+func env(kv map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := kv[k]; return v, ok }
 }
 
 func TestConfigPrecedence(t *testing.T) {
 	cfg, err := parseConfig(nil, env(nil), io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, ":8080", cfg.addr)
-	assert.Positive(t, cfg.loops)
+	assert.Equal(t, runtime.GOMAXPROCS(0), cfg.loops, "-loops defaults to GOMAXPROCS")
 	assert.False(t, cfg.reusePort)
 
 	cfg, err = parseConfig(nil, env(map[string]string{"ONEMRC_ADDR": "127.0.0.1:9", "ONEMRC_LOOPS": "3", "ONEMRC_REUSEPORT": "true"}), io.Discard)
@@ -80,6 +82,16 @@ func TestBinaryExitCodes(t *testing.T) {
 	assert.Contains(t, string(out), "onemrcd")
 }
 
+// -loops follows GOMAXPROCS, which follows a container's CPU limit (Go 1.25+) or the
+// GOMAXPROCS variable, not the machine's CPU count.
+func TestLoopsDefaultIsGOMAXPROCS(t *testing.T) {
+	cmd := exec.Command(daemonBin, "-h")
+	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err)
+	assert.Regexp(t, `-loops  \[ONEMRC_LOOPS\]\n\s+event loops; the default is GOMAXPROCS[^\n]*\(default "1"\)\n`, string(out))
+}
+
 func writeConfig(t *testing.T, body string) string {
 	path := filepath.Join(t.TempDir(), "onemrcd.json")
 	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
@@ -114,6 +126,8 @@ func TestConfigFileRejectsMistakes(t *testing.T) {
 		`{"loops": [1]}`:    `want a string, number or boolean`,
 		`["loops"]`:         `not a JSON object`,
 		`{"loops": 2`:       `not a JSON object`,
+		`{"loops": 2} {}`:   `not a JSON object`,
+		`null`:              `not a JSON object`,
 		`{"version": true}`: `unknown option "version"`,
 		`{"max-body": 1.5}`: `invalid value "1.5"`,
 	} {

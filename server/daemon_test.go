@@ -78,7 +78,8 @@ func freePort(t *testing.T) string {
 	return addr
 }
 
-// startDaemon runs onemrcd on a free loopback port and waits until /health answers.
+// startDaemon runs onemrcd on a free loopback port and waits until /health answers,
+// with -drain-timeout 0 unless args say otherwise.
 // The daemon is stopped with SIGTERM when the test ends unless the test stopped it.
 func startDaemon(t *testing.T, args ...string) *testDaemon {
 	t.Helper()
@@ -89,7 +90,9 @@ func startDaemon(t *testing.T, args ...string) *testDaemon {
 func startDaemonAt(t *testing.T, addr string, args ...string) *testDaemon {
 	t.Helper()
 	d := &testDaemon{t: t, addr: addr, logs: &syncBuffer{}, done: make(chan error, 1)}
-	d.cmd = exec.Command(daemonBin, append([]string{"-addr", d.addr, "-admin-addr", ""}, args...)...)
+	// No drain by default: a test that stops the daemon stops it at once (drain_test.go
+	// passes its own -drain-timeout, which comes later and wins).
+	d.cmd = exec.Command(daemonBin, append([]string{"-addr", d.addr, "-admin-addr", "", "-drain-timeout", "0"}, args...)...)
 	d.cmd.Stdout, d.cmd.Stderr = d.logs, d.logs
 	require.NoError(t, d.cmd.Start())
 	go func() { d.done <- d.cmd.Wait() }()

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -22,15 +21,12 @@ import (
 	"github.com/onemrc/onemrc/wal"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = ""
-
 func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
 func run(args []string) int {
-	cfg, err := parseConfig(args, os.Getenv, os.Stderr)
+	cfg, err := parseConfig(args, os.LookupEnv, os.Stderr)
 	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintf(os.Stderr, "onemrcd: %v\nRun onemrcd -h for the flags.\n", err)
@@ -38,10 +34,17 @@ func run(args []string) int {
 		return exitCode(err)
 	}
 	if cfg.version {
-		fmt.Println("onemrcd", buildVersion())
+		fmt.Println(versionLine())
 		return 0
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log := newLogger(os.Stderr, cfg.logFormat, cfg.logLevel)
+
+	adm, err := listenAdmin(cfg)
+	if err != nil {
+		log.Error("onemrcd cannot start", "err", err)
+		return 1
+	}
+	defer adm.close()
 
 	if cfg.cluster != "" {
 		if cfg.nodeID, err = resolveNodeID(cfg.dataDir, cfg.nodeID, defaultNodeID(cfg.addr)); err != nil {
@@ -75,12 +78,14 @@ func run(args []string) int {
 	defer stop()
 	logFailed := make(chan struct{})
 	var failOnce sync.Once
+	ready := new(pipeline.Readiness)
 	d := &daemon{
 		Server: loop.NewServer(st, loop.Config{
 			Pipeline: pipeline.Config{
 				Limits:           cfg.limits,
 				MaxPendingOutput: cfg.maxOutput,
 				Cluster:          clusterStats(node),
+				Readiness:        ready,
 			},
 			MaxConns: cfg.maxConns,
 			Timeouts: cfg.timeouts,
@@ -95,16 +100,12 @@ func run(args []string) int {
 				})
 			},
 		}),
-		log: log,
-		cfg: cfg,
+		log:   log,
+		cfg:   cfg,
+		ready: ready,
 	}
 
-	adm, err := startAdmin(cfg.adminAddr, newRegistry(d.Server, st, node, wlog), log)
-	if err != nil {
-		// The admin listener is an aid, not the service: run without it rather than not at all.
-		log.Warn("admin listener disabled", "addr", cfg.adminAddr, "err", err)
-	}
-	defer adm.close()
+	adm.serve(newRegistry(d.Server, st, node, wlog), log)
 
 	if node != nil {
 		node.Start(st)
@@ -157,29 +158,39 @@ func run(args []string) int {
 	return code
 }
 
-// daemon adds the process's concerns (logging, shutdown) to the event handler.
+// daemon adds the process's concerns (logging, readiness, shutdown) to the event handler.
 type daemon struct {
 	*loop.Server
-	log *slog.Logger
-	cfg config
+	log   *slog.Logger
+	cfg   config
+	ready *pipeline.Readiness
 }
 
 func (d *daemon) OnBoot(e gnet.Engine) gnet.Action {
 	d.log.Info("onemrcd listening", "addr", d.cfg.addr, "loops", d.cfg.loops,
-		"reuseport", d.cfg.reusePort, "version", buildVersion())
+		"reuseport", d.cfg.reusePort, "version", buildVersion(), "rev", buildRevision())
+	// The restore and the cluster join are done before the engine runs: from the first
+	// connection on, the daemon serves.
+	d.ready.SetReady()
 	return d.Server.OnBoot(e)
 }
 
-// stopOn stops the engine once ctx is done (SIGINT, SIGTERM) or the log failed: the
-// answers the log holds are let out first, then gnet stops accepting, flushes what each
-// connection still owes, and closes it. A second SIGINT or SIGTERM during that exits at
+// stopOn stops the engine once ctx is done (SIGINT, SIGTERM) or the log failed. A signal
+// drains first: /ready answers 503 at once while the daemon keeps serving for
+// -drain-timeout, so that load balancers stop sending; then connections are let go as
+// their requests finish (loop.Server.Quiesce), the answers the log holds are let out, and
+// gnet stops, flushing what each connection still owes. A failed log skips the drain: it
+// can acknowledge nothing more. A second SIGINT or SIGTERM during any of that exits at
 // once, as operators expect of a stop that hangs.
 func (d *daemon) stopOn(ctx context.Context, logFailed <-chan struct{}) {
+	drain := d.cfg.drainTime
 	select {
 	case <-ctx.Done():
 	case <-logFailed:
+		drain = 0
 	}
-	d.log.Info("onemrcd stopping", "open_connections", d.OpenConnections())
+	d.ready.SetDraining()
+	d.log.Info("onemrcd stopping", "open_connections", d.OpenConnections(), "drain_timeout", drain)
 	again := make(chan os.Signal, 1)
 	signal.Notify(again, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
@@ -187,8 +198,15 @@ func (d *daemon) stopOn(ctx context.Context, logFailed <-chan struct{}) {
 		d.log.Warn("second signal during shutdown: exiting now", "signal", sig.String())
 		os.Exit(1)
 	}()
+	if drain > 0 {
+		select {
+		case <-time.After(drain):
+		case <-logFailed:
+		}
+	}
 	for {
 		if e, ok := d.Engine(); ok {
+			d.quiesce()
 			fctx, fcancel := context.WithTimeout(context.Background(), 5*time.Second)
 			if err := d.Flush(fctx); err != nil {
 				d.log.Warn("answers still held for the log at shutdown", "err", err)
@@ -206,21 +224,19 @@ func (d *daemon) stopOn(ctx context.Context, logFailed <-chan struct{}) {
 	}
 }
 
-func buildVersion() string {
-	if version != "" {
-		return version
+// quiesce lets the connections go as their requests finish and waits until they are
+// closed, at most as long as a request may take to arrive (-header-timeout plus
+// -body-timeout, which close the slow ones anyway) plus the lingering close.
+func (d *daemon) quiesce() {
+	d.Quiesce()
+	limit := d.cfg.timeouts.Header + d.cfg.timeouts.Body + 2*time.Second
+	deadline := time.Now().Add(limit)
+	for d.OpenConnections() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
 	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
+	if n := d.OpenConnections(); n > 0 {
+		d.log.Warn("connections still open after the drain: closing them", "open_connections", n)
 	}
-	v := info.Main.Version
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-			v += "+" + s.Value[:12]
-		}
-	}
-	return v
 }
 
 // gnetLogger sends gnet's own log lines to the daemon's slog logger.

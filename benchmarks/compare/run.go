@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/onemrc/onemrc/benchmarks/internal/onemrcd"
 	"github.com/onemrc/onemrc/benchmarks/internal/procstat"
 )
 
@@ -162,6 +163,7 @@ func measure(env *environment, p peer, m mode, c *cell) error {
 	argv = pinned(env.serverCPU, env.nice, argv...)
 	srv := exec.Command(argv[0], argv[1:]...)
 	srv.Stdout, srv.Stderr = logFile, logFile
+	srv.Env = append(os.Environ(), onemrcd.NoDrain) // stopServer waits 5 s, the default drain
 	isolate(srv)
 	if err := srv.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", p.Name, err)

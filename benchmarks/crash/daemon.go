@@ -82,7 +82,7 @@ func (l *launcher) launch(ctx context.Context) (launch, error) {
 	for {
 		offset := fileSize(l.logPath)
 		execAt := time.Now()
-		d, err := onemrcd.StartProcess(l.bin, l.args(), nil, l.logPath)
+		d, err := onemrcd.StartProcess(l.bin, l.args(), []string{onemrcd.NoDrain}, l.logPath)
 		if err != nil {
 			return launch{}, err
 		}
