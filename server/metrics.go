@@ -36,7 +36,7 @@ var (
 	descValuesSum = prometheus.NewDesc("event_values",
 		"Sum of accepted event values (the sum of /stats). A gauge: negative values may lower it.", nil, nil)
 	descInFlight = prometheus.NewDesc("http_requests_in_flight",
-		"Requests whose bytes have started to arrive and that are not answered yet, by method and endpoint (other until the request line has arrived).", []string{"method", "endpoint"}, nil)
+		"Requests whose bytes have started to arrive and that are not answered yet, by method and endpoint as far as the request line had arrived when the request began to span reads (other before).", []string{"method", "endpoint"}, nil)
 	descDuration = prometheus.NewDesc("http_request_duration_seconds",
 		"Time from the read that brought a request's first byte to the end of the batch that answered it, by method and endpoint.", []string{"method", "endpoint"}, nil)
 	descBuildInfo = prometheus.NewDesc("onemrc_build_info",
