@@ -196,5 +196,5 @@ func (c *conn) setInFlight(delta int64) {
 	if c.loop == nil {
 		return
 	}
-	c.loop.pipe.AddInFlight(delta)
+	c.loop.pipe.AddInFlight(&c.Conn, delta)
 }

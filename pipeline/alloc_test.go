@@ -90,3 +90,14 @@ func TestReadyAllocatesNothing(t *testing.T) {
 		p.ResetOutput()
 	}))
 }
+
+// A request that spans reads is counted in flight and out with no allocation.
+func TestInFlightAllocatesNothing(t *testing.T) {
+	p := New(store.New(store.Options{}), Config{})
+	var c Conn
+	require.True(t, p.Serve(&c, []byte("POST /event HTTP/1.1\r\nHost: x\r\nContent-Length: 30\r\n\r\n{")).Partial)
+	assert.Zero(t, testing.AllocsPerRun(500, func() {
+		p.AddInFlight(&c, +1)
+		p.AddInFlight(&c, -1)
+	}))
+}

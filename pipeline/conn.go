@@ -16,6 +16,9 @@ type Conn struct {
 	// requestStart is the fine-clock time of the read that brought the first byte of the
 	// request in progress (0: none), for http_request_duration_seconds.
 	requestStart int64
+	// flightPair is the metrics' (method, endpoint) pair AddInFlight counted the request
+	// in progress under.
+	flightPair uint8
 	// partial holds the start of a request whose rest has not arrived: the bytes a read
 	// hands Serve are not the pipeline's to keep (gnet reuses its read buffer).
 	partial []byte

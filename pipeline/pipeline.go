@@ -75,6 +75,7 @@ type Pipeline struct {
 	recorded  uint64 // events the last Process recorded
 
 	metrics loopMetrics
+	labels  *endpointLabels // from routes
 }
 
 // New makes the pipeline of one event loop, with its own shard of st.
@@ -85,6 +86,7 @@ func New(st *store.Store, cfg Config) *Pipeline {
 	} else {
 		p.routes = route.Default()
 	}
+	p.labels = newEndpointLabels(&p.routes)
 	return p
 }
 
@@ -122,12 +124,7 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 	defer func() {
 		p.answered = answered
 		end := clock.Fine()
-		if answered > 0 {
-			p.metrics.observe(end-firstStart, 1)
-			if answered > 1 {
-				p.metrics.observe(end-start, answered-1)
-			}
-		}
+		p.metrics.observeBatch(end-firstStart, end-start)
 		c.requestStart = 0
 		if consumed < len(in) && !closeConn {
 			c.requestStart = start
@@ -161,7 +158,7 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 			// (RFC 9112 §2.2, §6.3).
 			p.out = appendError(p.out, perr.Status, closeAfter, perr.Reason, "", false)
 			p.metrics.add(offFrameErrors+perr.Code(), 1)
-			p.metrics.request(otherMethod, otherEndpoint, statusIndex(perr.Status))
+			p.metrics.answer(p.otherPair(), statusIndex(perr.Status))
 			answered++
 			return consumed, true
 		}
@@ -247,8 +244,11 @@ func (p *Pipeline) serve(mode connMode) {
 		status = http.StatusNotFound
 		p.out = appendError(p.out, status, mode, "not found", "", head)
 	}
-	p.metrics.request(methodIndex(req.Method), endpointIndex(h, req.Path), statusIndex(status))
+	p.metrics.answer(pairOf(methodIndex(req.Method), p.labels.endpoint(h, req.Path)), statusIndex(status))
 }
+
+// otherPair labels answers given before a request was parsed (framing errors, timeouts).
+func (p *Pipeline) otherPair() int { return pairOf(otherMethod, p.labels.other) }
 
 var healthBody = []byte(`{"status":"ok"}`)
 

@@ -146,7 +146,7 @@ func (p *Pipeline) AppendTimeout(dst []byte, inBody bool) []byte {
 		reason, counter = "request body timeout", offBodyTO
 	}
 	p.metrics.add(counter, 1)
-	p.metrics.request(otherMethod, otherEndpoint, statusIndex(http.StatusRequestTimeout))
+	p.metrics.request(p.otherPair(), statusIndex(http.StatusRequestTimeout))
 	n := len(dst)
 	dst = appendError(dst, http.StatusRequestTimeout, closeAfter, reason, "", false)
 	p.metrics.add(offBytesOut, uint64(len(dst)-n))

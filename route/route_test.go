@@ -80,3 +80,18 @@ func TestLongPaths(t *testing.T) {
 	h, _ = table.Lookup(httpparse.MethodGet, []byte("/1234567"))
 	assert.Equal(t, NotFound, h)
 }
+
+// Route gives back what New was given, methods in httpparse.Method order.
+func TestRoutesEnumerate(t *testing.T) {
+	routes := []Route{
+		{Path: "/event", Handler: Event, Methods: []httpparse.Method{httpparse.MethodPost}},
+		{Path: "/stats", Handler: Stats, Methods: []httpparse.Method{httpparse.MethodHead, httpparse.MethodGet}},
+		{Path: "/health", Handler: Health, Methods: []httpparse.Method{httpparse.MethodGet}},
+	}
+	table := New(routes...)
+	require.Equal(t, len(routes), table.Len())
+	routes[1].Methods = []httpparse.Method{httpparse.MethodGet, httpparse.MethodHead}
+	for i, want := range routes {
+		assert.Equal(t, want, table.Route(i))
+	}
+}

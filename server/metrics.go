@@ -1,7 +1,9 @@
 package main
 
 import (
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -28,12 +30,16 @@ var (
 		"POST /event requests rejected for their body, by reason.", []string{"reason"}, nil)
 	descUniqueUsers = prometheus.NewDesc("unique_users_total",
 		"Distinct userIds seen (the uniqueUsers of /stats).", nil, nil)
-	descValuesSum = prometheus.NewDesc("event_values_sum_total",
+	// Not event_values_sum_total, nor _sum: those suffixes are a counter's and a
+	// histogram's (promtool check metrics), and negative values lower this sum.
+	descValuesSum = prometheus.NewDesc("event_values",
 		"Sum of accepted event values (the sum of /stats). A gauge: negative values may lower it.", nil, nil)
 	descInFlight = prometheus.NewDesc("http_requests_in_flight",
-		"Requests whose bytes have started to arrive and that are not answered yet.", nil, nil)
+		"Requests whose bytes have started to arrive and that are not answered yet, by method and endpoint as far as the request line had arrived when the request began to span reads (other before).", []string{"method", "endpoint"}, nil)
 	descDuration = prometheus.NewDesc("http_request_duration_seconds",
-		"Time from the read that brought a request's first byte to the end of the batch that answered it.", nil, nil)
+		"Time from the read that brought a request's first byte to the end of the batch that answered it, by method and endpoint.", []string{"method", "endpoint"}, nil)
+	descBuildInfo = prometheus.NewDesc("onemrc_build_info",
+		"1, labelled with the daemon's version, VCS revision and Go version.", []string{"version", "revision", "goversion"}, nil)
 	descOpen = prometheus.NewDesc("onemrc_open_connections",
 		"Client connections open now.", nil, nil)
 	descRejected = prometheus.NewDesc("onemrc_connections_rejected_total",
@@ -88,7 +94,7 @@ type collector struct {
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descRequests, descEventsProcessed, descEventsFailed, descUniqueUsers,
-		descValuesSum, descInFlight, descDuration, descOpen, descRejected, descLoopRequests, descBytesIn,
+		descValuesSum, descInFlight, descDuration, descBuildInfo, descOpen, descRejected, descLoopRequests, descBytesIn,
 		descBytesOut, descParseErrors, descTimeouts, descIdleClosed, descClusterFlushes, descClusterBacklog, descClusterLag, descClusterLeaseLost,
 		descClusterResync, descClusterRollbacks, descClusterSeedConflict,
 		descWALSyncs, descWALSynced, descWALRecords, descWALBytes, descWALCompactions, descWALFailed} {
@@ -118,18 +124,18 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	counter(descUniqueUsers, float64(snap.UniqueUsers))
 	gauge(descValuesSum, snap.Sum())
-	gauge(descInFlight, float64(m.InFlight))
-
-	buckets := make(map[float64]uint64, len(pipeline.DurationBuckets))
-	var cumulative, total uint64
-	for i, upper := range pipeline.DurationBuckets {
-		cumulative += m.DurationCounts[i]
-		buckets[upper] = cumulative
+	for _, e := range m.Endpoints {
+		gauge(descInFlight, float64(e.InFlight), e.Method, e.Endpoint)
+		buckets := make(map[float64]uint64, len(pipeline.DurationBuckets))
+		var cumulative uint64
+		for i, upper := range pipeline.DurationBuckets {
+			cumulative += e.DurationCounts[i]
+			buckets[upper] = cumulative
+		}
+		total := cumulative + e.DurationCounts[len(pipeline.DurationBuckets)]
+		ch <- prometheus.MustNewConstHistogram(descDuration, total, e.DurationSum, buckets, e.Method, e.Endpoint)
 	}
-	for _, n := range m.DurationCounts {
-		total += n
-	}
-	ch <- prometheus.MustNewConstHistogram(descDuration, total, m.DurationSum, buckets)
+	gauge(descBuildInfo, 1, buildLabels()...)
 
 	gauge(descOpen, float64(m.Open))
 	counter(descRejected, float64(m.Rejected))
@@ -179,6 +185,13 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(descClusterSeedConflict, conflict)
 	}
 }
+
+// buildLabels is the label values of onemrc_build_info: the version -version prints,
+// the revision it prints, and the Go release that built the binary. Read once: they
+// never change.
+var buildLabels = sync.OnceValue(func() []string {
+	return []string{buildVersion(), buildRevision(), runtime.Version()}
+})
 
 // newRegistry gathers onemrc's series with the process and Go runtime collectors.
 func newRegistry(srv *loop.Server, st *store.Store, node *cluster.Node, wlog *wal.Log) *prometheus.Registry {
