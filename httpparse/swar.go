@@ -1,7 +1,6 @@
 package httpparse
 
 import (
-	"encoding/binary"
 	"math/bits"
 )
 
@@ -27,9 +26,7 @@ const (
 // flagged bytes is a value byte.
 func skipValueBytes(b []byte, i int) int {
 	for i+8 <= len(b) {
-		x := binary.LittleEndian.Uint64(b[i:])
-		y := x ^ 0x7f*swarOnes
-		flags := ((x-0x20*swarOnes)&^x | (y-swarOnes)&^y) & swarHighs
+		flags := controlOrDel(load64(b, i))
 		if flags == 0 {
 			i += 8
 			continue
@@ -46,6 +43,14 @@ func skipValueBytes(b []byte, i int) int {
 	return i
 }
 
+// controlOrDel flags (with 0x80) the bytes of x below 0x20 or equal to
+// 0x7f, the bytes no field-value holds but HTAB. Only the lowest flag (the
+// first byte in memory) is exact: see skipValueBytes.
+func controlOrDel(x uint64) uint64 {
+	y := x ^ 0x7f*swarOnes
+	return ((x-0x20*swarOnes)&^x | (y-swarOnes)&^y) & swarHighs
+}
+
 // skipTokenBytes returns the index of the first byte at or after i that is
 // not a tchar, exactly as skipClass(b, i, classToken) would. Field names
 // are nearly always letters and "-" only: whole words of those are skipped
@@ -54,7 +59,7 @@ func skipValueBytes(b []byte, i int) int {
 // over. (For methods, a word is no gain: they are mostly 3 or 4 letters.)
 func skipTokenBytes(b []byte, i int) int {
 	for i+8 <= len(b) {
-		if other := notLetterOrDash(binary.LittleEndian.Uint64(b[i:])); other != 0 {
+		if other := notLetterOrDash(load64(b, i)); other != 0 {
 			i += bits.TrailingZeros64(other) >> 3
 			if !isToken(b[i]) {
 				return i

@@ -1,6 +1,7 @@
 package httpparse
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
 	"testing"
 
@@ -82,5 +83,18 @@ func TestSkipTokenBytes(t *testing.T) {
 		}
 		start := rng.IntN(len(b) + 1)
 		require.Equal(t, skipClassPlain(b, start, classToken), skipTokenBytes(b, start), "%q from %d", b, start)
+	}
+}
+
+// TestLoad64 checks load64 against encoding/binary at every offset where
+// eight bytes fit, including the last one.
+func TestLoad64(t *testing.T) {
+	b := make([]byte, 40)
+	for i := range b {
+		b[i] = byte(0x80 + 7*i)
+	}
+	for i := 0; i+8 <= len(b); i++ {
+		require.Equal(t, binary.LittleEndian.Uint64(b[i:]), load64(b, i), "offset %d", i)
+		require.Equal(t, binary.LittleEndian.Uint64(b[i:i+8]), load64(b[:i+8], i), "offset %d, at the end", i)
 	}
 }

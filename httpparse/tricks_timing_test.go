@@ -1,6 +1,8 @@
 package httpparse
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"testing"
 )
@@ -148,4 +150,48 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// skipValueBytesBinary is skipValueBytes loading its words through
+// encoding/binary instead of load64: the plain form of that trick.
+func skipValueBytesBinary(b []byte, i int) int {
+	for i+8 <= len(b) {
+		flags := controlOrDel(binary.LittleEndian.Uint64(b[i:]))
+		if flags == 0 {
+			i += 8
+			continue
+		}
+		i += bits.TrailingZeros64(flags) >> 3
+		if b[i] != '\t' {
+			return i
+		}
+		i++
+	}
+	for i < len(b) && isValue(b[i]) {
+		i++
+	}
+	return i
+}
+
+// BenchmarkLoad64 is skipValueBytes with its words loaded by load64 and by
+// encoding/binary (a re-slice and two bounds checks per word).
+func BenchmarkLoad64(b *testing.B) {
+	for _, impl := range []struct {
+		name string
+		f    func([]byte, int) int
+	}{{"load64", skipValueBytes}, {"binary", skipValueBytesBinary}} {
+		for _, in := range valueBenchInputs {
+			buf := []byte(in)
+			b.Run(impl.name+"/"+strconv.Itoa(len(in)), func(b *testing.B) {
+				b.SetBytes(int64(len(buf)))
+				for b.Loop() {
+					n := impl.f(buf, 0)
+					if n != len(buf)-2 {
+						b.Fatal(n)
+					}
+					sinkN += n
+				}
+			})
+		}
+	}
 }
