@@ -159,11 +159,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descWALRecords, float64(ws.Records))
 		counter(descWALBytes, float64(ws.Bytes))
 		counter(descWALCompactions, float64(ws.Compactions))
-		failed := 0.0
-		if ws.Failed {
-			failed = 1
-		}
-		gauge(descWALFailed, failed)
+		gauge(descWALFailed, oneIf(ws.Failed))
 	}
 	if c.node != nil {
 		cm := c.node.Metrics()
@@ -171,19 +167,19 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		counter(descClusterFlushes, float64(cm.FlushesFailed), "failed")
 		gauge(descClusterBacklog, float64(cm.BacklogUsers))
 		gauge(descClusterLag, cm.SinceLastFlush.Seconds())
-		lost := 0.0
-		if cm.LeaseLost {
-			lost = 1
-		}
-		gauge(descClusterLeaseLost, lost)
+		gauge(descClusterLeaseLost, oneIf(cm.LeaseLost))
 		gauge(descClusterResync, float64(cm.ResyncShards))
 		counter(descClusterRollbacks, float64(cm.Rollbacks))
-		conflict := 0.0
-		if cm.SeedConflict {
-			conflict = 1
-		}
-		gauge(descClusterSeedConflict, conflict)
+		gauge(descClusterSeedConflict, oneIf(cm.SeedConflict))
 	}
+}
+
+// oneIf is a state gauge's value: 1 while b holds.
+func oneIf(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // buildLabels is the label values of onemrc_build_info: the version -version prints,
