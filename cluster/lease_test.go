@@ -2,10 +2,6 @@ package cluster
 
 import (
 	"context"
-	"net"
-	"os"
-	"os/exec"
-	"strconv"
 	"testing"
 	"time"
 
@@ -14,32 +10,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/onemrc/onemrc/event"
+	"github.com/onemrc/onemrc/internal/redistest"
 	"github.com/onemrc/onemrc/store"
 )
 
-// startRedis starts a redis-server of the test's own on a free loopback port, without
-// persistence, and returns its URL and a client to inspect it.
+// startRedis starts a redis-server of the test's own (redistest.Start: no persistence)
+// and returns its URL and a client to inspect it.
 func startRedis(t *testing.T) (string, *redis.Client) {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("ONEMRC_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server is not installed (ONEMRC_REQUIRE_REDIS is set)")
-		}
-		t.Skip("redis-server not installed: apt-get install redis-server")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	require.NoError(t, l.Close())
-	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + port})
+	r := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: r.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	require.Eventually(t, func() bool { return rdb.Ping(context.Background()).Err() == nil },
-		10*time.Second, 20*time.Millisecond)
-	return "redis://127.0.0.1:" + port + "/0", rdb
+	return r.URL(), rdb
 }
 
 // startNode dials node id with a flush interval of an hour (flushes are the test's) and

@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -23,54 +21,18 @@ import (
 	"github.com/onemrc/onemrc/internal/redistest"
 )
 
-// redisServer is a redis-server of the test's own on a loopback port, without
-// persistence: a restart loses everything, the hardest case for the cluster.
+// redisServer is a redis-server of the test's own (redistest.Server: a loopback port,
+// no persistence unless a test asks, killed when the test ends), with what these tests
+// read from it.
 type redisServer struct {
-	t    *testing.T
-	addr string
-	cmd  *exec.Cmd
+	*redistest.Server
+	t *testing.T
 }
 
-// startRedis starts one on addr (a free port if empty), with extra arguments.
-func startRedis(t *testing.T, addr string, extra ...string) *redisServer {
+func startRedis(t *testing.T, extra ...string) *redisServer {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("ONEMRC_REQUIRE_REDIS") != "" {
-			t.Fatal("redis-server is not installed (ONEMRC_REQUIRE_REDIS is set)")
-		}
-		t.Skip("redis-server not installed: apt-get install redis-server")
-	}
-	if addr == "" {
-		addr = freePort(t)
-	}
-	_, port, _ := net.SplitHostPort(addr)
-	r := &redisServer{t: t, addr: addr}
-	r.cmd = exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no")
-	r.cmd.Args = append(r.cmd.Args, extra...)
-	require.NoError(t, r.cmd.Start())
-	t.Cleanup(r.stop)
-	require.Eventually(t, func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			return false
-		}
-		defer c.Close()
-		_, _ = c.Write([]byte("PING\r\n"))
-		line, _ := bufio.NewReader(c).ReadString('\n')
-		return line == "+PONG\r\n" || strings.HasPrefix(line, "-NOAUTH")
-	}, 10*time.Second, 20*time.Millisecond)
-	return r
+	return &redisServer{Server: redistest.Start(t, extra...), t: t}
 }
-
-func (r *redisServer) stop() {
-	if r.cmd.ProcessState == nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-	}
-}
-
-func (r *redisServer) url() string { return "redis://" + r.addr + "/0" }
 
 type clusterView struct {
 	stats
@@ -129,9 +91,9 @@ func expected(events, users int) stats {
 }
 
 func TestClusterOfTwoIsExact(t *testing.T) {
-	r := startRedis(t, "")
-	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms")
-	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "50ms")
+	r := startRedis(t)
+	a := startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "50ms")
+	b := startDaemon(t, "-cluster", r.URL(), "-node-id", "b", "-flush-interval", "50ms")
 	const events, users = 200_000, 75_000
 	// Both daemons see every user: i%75000 over halves of 0..199999.
 	var wg sync.WaitGroup
@@ -156,22 +118,22 @@ func TestClusterOfTwoIsExact(t *testing.T) {
 }
 
 func TestClusterSurvivesARedisRestart(t *testing.T) {
-	r := startRedis(t, "")
+	r := startRedis(t)
 	adminA := freePort(t)
-	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-admin-addr", adminA)
-	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "50ms")
+	a := startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "50ms", "-admin-addr", adminA)
+	b := startDaemon(t, "-cluster", r.URL(), "-node-id", "b", "-flush-interval", "50ms")
 	sendRange(t, a, 0, 20_000, 30_000)
 	sendRange(t, b, 20_000, 40_000, 30_000)
 	waitCluster(t, expected(40_000, 30_000), a, b)
 
-	r.stop() // Redis goes away, with all its data; the daemons keep serving.
+	r.Stop() // Redis goes away, with all its data; the daemons keep serving.
 	sendRange(t, a, 40_000, 50_000, 30_000)
 	sendRange(t, b, 50_000, 60_000, 30_000)
 	require.Eventually(t, func() bool {
 		failed, _ := find(scrape(t, adminA), "onemrc_cluster_flushes_total", "result", "failed")
 		return failed > 0
 	}, 10*time.Second, 50*time.Millisecond, "failed flushes are counted")
-	startRedis(t, r.addr)
+	r.Restart()
 	sendRange(t, a, 60_000, 70_000, 30_000)
 	waitCluster(t, expected(70_000, 30_000), a, b)
 	fams := scrape(t, adminA)
@@ -180,10 +142,10 @@ func TestClusterSurvivesARedisRestart(t *testing.T) {
 }
 
 func TestClusterNodeRestartedFromCheckpointDoublesNothing(t *testing.T) {
-	r := startRedis(t, "")
+	r := startRedis(t)
 	dir := t.TempDir()
-	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir)
-	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "50ms")
+	a := startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir)
+	b := startDaemon(t, "-cluster", r.URL(), "-node-id", "b", "-flush-interval", "50ms")
 	sendRange(t, a, 0, 10_000, 8_000)
 	sendRange(t, b, 10_000, 20_000, 8_000)
 	waitCluster(t, expected(20_000, 8_000), a, b)
@@ -192,13 +154,13 @@ func TestClusterNodeRestartedFromCheckpointDoublesNothing(t *testing.T) {
 	// the same totals. The restart doubles nothing.
 	require.NoError(t, a.cmd.Process.Kill())
 	<-a.done
-	a = startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir)
+	a = startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir)
 	sendRange(t, a, 20_000, 25_000, 8_000)
 	waitCluster(t, expected(25_000, 8_000), a, b)
 
 	// A graceful stop and restart doubles nothing either.
 	require.Equal(t, 0, a.stop())
-	a = startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir)
+	a = startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "50ms", "-data-dir", dir)
 	sendRange(t, b, 25_000, 30_000, 8_000)
 	waitCluster(t, expected(30_000, 8_000), a, b)
 }
@@ -206,48 +168,21 @@ func TestClusterNodeRestartedFromCheckpointDoublesNothing(t *testing.T) {
 // A data dir belongs to one node id: starting it under another is refused, and starting
 // it without -node-id takes the id it holds.
 func TestDataDirKeepsItsNodeID(t *testing.T) {
-	r := startRedis(t, "")
+	r := startRedis(t)
 	dir := t.TempDir()
-	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-data-dir", dir)
+	a := startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-data-dir", dir)
 	sendRange(t, a, 0, 100, 100)
 	require.Equal(t, 0, a.stop())
 
-	out, err := exec.Command(daemonBin, "-addr", freePort(t), "-admin-addr", "", "-cluster", r.url(),
+	out, err := exec.Command(daemonBin, "-addr", freePort(t), "-admin-addr", "", "-cluster", r.URL(),
 		"-node-id", "b", "-data-dir", dir).CombinedOutput()
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit, "%s", out)
 	assert.Equal(t, 1, exit.ExitCode())
 	assert.Contains(t, string(out), `holds the state of node \"a\"`)
 
-	again := startDaemon(t, "-cluster", r.url(), "-data-dir", dir)
+	again := startDaemon(t, "-cluster", r.URL(), "-data-dir", dir)
 	assert.Contains(t, again.logs.String(), "node=a")
-}
-
-// do sends one command and returns its reply: a bulk string's value ("" for nil), else
-// the reply's first line as sent.
-func (r *redisServer) do(args ...string) string {
-	c, err := net.Dial("tcp", r.addr)
-	require.NoError(r.t, err)
-	defer c.Close()
-	cmd := "*" + strconv.Itoa(len(args)) + "\r\n"
-	for _, a := range args {
-		cmd += "$" + strconv.Itoa(len(a)) + "\r\n" + a + "\r\n"
-	}
-	_, err = c.Write([]byte(cmd))
-	require.NoError(r.t, err)
-	br := bufio.NewReader(c)
-	line, err := br.ReadString('\n')
-	require.NoError(r.t, err)
-	if line == "$-1\r\n" {
-		return "" // a nil bulk string
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "$"))); strings.HasPrefix(line, "$") && err == nil && n >= 0 {
-		// A bulk string: its value follows on the next line.
-		value, err := br.ReadString('\n')
-		require.NoError(r.t, err)
-		return strings.TrimSuffix(value, "\r\n")
-	}
-	return line
 }
 
 // clusterUsers is the cluster's user count as Redis holds it: the sum of its 256 user
@@ -255,7 +190,7 @@ func (r *redisServer) do(args ...string) string {
 func (r *redisServer) clusterUsers() int {
 	n := 0
 	for s := range 256 {
-		line := r.do("SCARD", fmt.Sprintf("{onemrc:u:%02x}:users", s))
+		line := r.Do("SCARD", fmt.Sprintf("{onemrc:u:%02x}:users", s))
 		c, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, ":")))
 		require.NoError(r.t, err, line)
 		n += c
@@ -268,28 +203,28 @@ func (r *redisServer) clusterUsers() int {
 // costs nothing, and a flush refused as stale (a newer one landed meanwhile: here the
 // test writes it) is counted as failed, said, and followed by one that lands.
 func TestClusterSeqDoesNotTrustTheClock(t *testing.T) {
-	r := startRedis(t, "")
+	r := startRedis(t)
 	ahead := time.Now().Add(time.Hour).UnixNano()
-	r.do("HSET", "{onemrc}:node:a", "seq", strconv.FormatInt(ahead, 10))
-	r.do("HSET", "{onemrc}:node:b", "seq", "9000000000000000000")
+	r.Do("HSET", "{onemrc}:node:a", "seq", strconv.FormatInt(ahead, 10))
+	r.Do("HSET", "{onemrc}:node:b", "seq", "9000000000000000000")
 
 	admin := freePort(t)
-	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "20ms", "-admin-addr", admin)
+	a := startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "20ms", "-admin-addr", admin)
 	sendRange(t, a, 0, 100, 10)
 	require.Eventually(t, func() bool {
 		s := a.clusterStats(t)
 		return s.Nodes == 1 && s.TotalRequests == 100 && s.UniqueUsers == 10
 	}, 10*time.Second, 20*time.Millisecond)
 	assert.Zero(t, value(t, scrape(t, admin), "onemrc_cluster_flushes_total", "result", "failed"), "no flush refused")
-	stored, err := strconv.ParseInt(r.do("HGET", "{onemrc}:node:a", "seq"), 10, 64)
+	stored, err := strconv.ParseInt(r.Do("HGET", "{onemrc}:node:a", "seq"), 10, 64)
 	require.NoError(t, err)
 	assert.Greater(t, stored, ahead, "counted up from the stored one")
 
 	// A flush of this id with a higher seq lands behind the node's back.
-	r.do("HSET", "{onemrc}:node:a", "seq", strconv.FormatInt(stored+1000, 10), "count", "7")
+	r.Do("HSET", "{onemrc}:node:a", "seq", strconv.FormatInt(stored+1000, 10), "count", "7")
 	sendRange(t, a, 100, 200, 10)
 	require.Eventually(t, func() bool {
-		return r.do("HGET", "{onemrc}:node:a", "count") == "200"
+		return r.Do("HGET", "{onemrc}:node:a", "count") == "200"
 	}, 10*time.Second, 20*time.Millisecond)
 	assert.Positive(t, value(t, scrape(t, admin), "onemrc_cluster_flushes_total", "result", "failed"), "the refused flush is no success")
 	assert.Contains(t, a.logs.String(), "redis holds a newer flush")
@@ -297,7 +232,7 @@ func TestClusterSeqDoesNotTrustTheClock(t *testing.T) {
 	// A stored seq beyond any the node could count up from is refused at start, named.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a daemon that starts is killed
 	defer cancel()
-	b := exec.CommandContext(ctx, daemonBin, "-addr", freePort(t), "-admin-addr", "", "-cluster", r.url(), "-node-id", "b")
+	b := exec.CommandContext(ctx, daemonBin, "-addr", freePort(t), "-admin-addr", "", "-cluster", r.URL(), "-node-id", "b")
 	out, err := b.CombinedOutput()
 	require.Error(t, err)
 	assert.Contains(t, string(out), `stored flush seq \"9000000000000000000\" outside`)
@@ -308,22 +243,20 @@ func TestClusterSeqDoesNotTrustTheClock(t *testing.T) {
 // its marks in the shards older than its own, resends those shards from its store, and
 // within seconds every node is exact again.
 func TestClusterRedisRolledBackToAnOlderSnapshot(t *testing.T) {
-	dir := t.TempDir()
-	r := startRedis(t, "", "--dir", dir)
+	r := startRedis(t) // in a directory of its own, where SAVE writes and a restart reads
 	adminA := freePort(t)
-	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "50ms", "-admin-addr", adminA)
-	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "50ms")
+	a := startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "50ms", "-admin-addr", adminA)
+	b := startDaemon(t, "-cluster", r.URL(), "-node-id", "b", "-flush-interval", "50ms")
 	sendRange(t, a, 0, 10_000, 10_000)
 	sendRange(t, b, 10_000, 20_000, 20_000)
 	waitCluster(t, expected(20_000, 20_000), a, b)
-	require.Equal(t, "OK", strings.TrimSpace(strings.TrimPrefix(r.do("SAVE"), "+")))
+	require.Equal(t, "OK", strings.TrimSpace(strings.TrimPrefix(r.Do("SAVE"), "+")))
 
 	// 30,000 users more, every one of them new, then Redis goes back to the snapshot.
 	sendRange(t, a, 20_000, 35_000, 50_000)
 	sendRange(t, b, 35_000, 50_000, 50_000)
 	waitCluster(t, expected(50_000, 50_000), a, b)
-	r.stop()
-	r = startRedis(t, r.addr, "--dir", dir)
+	r.Restart()
 	require.Less(t, r.clusterUsers(), 50_000, "the snapshot lacks the newer users")
 
 	start := time.Now()
@@ -343,15 +276,14 @@ func TestClusterRedisRolledBackToAnOlderSnapshot(t *testing.T) {
 // provisional until the old node rejoins with the seed its users are keyed by; the new
 // node then takes that one, and both stay exact.
 func TestClusterFreshNodeJoiningAnEmptiedRedis(t *testing.T) {
-	r := startRedis(t, "")
+	r := startRedis(t)
 	// A flush every second: the fresh node joins well before the old one notices.
-	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "1s")
+	a := startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "1s")
 	sendRange(t, a, 0, 5_000, 3_000)
 	require.Eventually(t, func() bool { return r.clusterUsers() == 3_000 }, 10*time.Second, 20*time.Millisecond)
 
-	r.stop()
-	r = startRedis(t, r.addr)
-	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "1s")
+	r.Restart()
+	b := startDaemon(t, "-cluster", r.URL(), "-node-id", "b", "-flush-interval", "1s")
 	assert.Contains(t, b.logs.String(), "provisional user-hash seed", "b waited for older nodes")
 	sendRange(t, b, 5_000, 10_000, 6_000)
 	sendRange(t, a, 10_000, 12_000, 6_000)
@@ -406,18 +338,17 @@ func TestClusterBehindSentinelFollowsAFailover(t *testing.T) {
 // the last snapshot it wrote (one a second): it lost whatever came after, at an instant
 // nobody chose. Every acknowledged event and user is there again on both nodes.
 func TestClusterRedisKilledAtARandomMomentUnderLoad(t *testing.T) {
-	dir := t.TempDir()
-	snapshotEverySecond := []string{"--dir", dir, "--save", "1 1"}
-	r := startRedis(t, "", snapshotEverySecond...)
-	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "20ms")
-	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "20ms")
+	snapshotEverySecond := []string{"--save", "1 1"}
+	r := startRedis(t, snapshotEverySecond...)
+	a := startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "20ms")
+	b := startDaemon(t, "-cluster", r.URL(), "-node-id", "b", "-flush-interval", "20ms")
 	const events, users, chunk = 200_000, 60_000, 2_000
 
 	killAt := time.Duration(100+rand.IntN(1400)) * time.Millisecond
 	killed := make(chan struct{})
 	go func() {
 		time.Sleep(killAt)
-		_ = r.cmd.Process.Kill() // SIGKILL: no final save
+		r.Stop() // SIGKILL: no final save
 		close(killed)
 	}()
 	start := time.Now()
@@ -429,8 +360,7 @@ func TestClusterRedisKilledAtARandomMomentUnderLoad(t *testing.T) {
 		sendRange(t, d, i, i+chunk, users)
 		if i == events/2 {
 			<-killed // half the load before the kill at the latest, half after at least
-			r.stop()
-			r = startRedis(t, r.addr, snapshotEverySecond...)
+			r.Restart(snapshotEverySecond...)
 		}
 	}
 	t.Logf("Redis killed %v into the load of %v; at the end of the load it held %d of %d users",
@@ -444,11 +374,11 @@ func TestClusterRedisKilledAtARandomMomentUnderLoad(t *testing.T) {
 // and the cluster's figures are its own log's plus the other node's, exactly: no matter
 // what the killed process had flushed to Redis before it died.
 func TestClusterNodeKilledAtARandomMomentUnderLoad(t *testing.T) {
-	r := startRedis(t, "")
+	r := startRedis(t)
 	dir := t.TempDir()
-	aArgs := []string{"-cluster", r.url(), "-node-id", "a", "-flush-interval", "20ms", "-data-dir", dir, "-fsync", "always"}
+	aArgs := []string{"-cluster", r.URL(), "-node-id", "a", "-flush-interval", "20ms", "-data-dir", dir, "-fsync", "always"}
 	a := startDaemon(t, aArgs...)
-	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "20ms")
+	b := startDaemon(t, "-cluster", r.URL(), "-node-id", "b", "-flush-interval", "20ms")
 	const users = 5_000
 
 	// a takes events 0, 1, 2, ... on one connection, 100 pipelined at a time, until it dies.

@@ -48,10 +48,10 @@ func TestRestartBindsAtOnce(t *testing.T) {
 // does in production: the cluster's Redis stops answering, and the last flush waits for
 // its timeout.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
-	r := startRedis(t, "")
-	d := startDaemon(t, "-loops", "1", "-cluster", r.url(), "-node-id", "sig", "-flush-interval", "50ms")
-	require.NoError(t, r.cmd.Process.Signal(syscall.SIGSTOP))
-	t.Cleanup(func() { _ = r.cmd.Process.Signal(syscall.SIGCONT) })
+	r := startRedis(t)
+	d := startDaemon(t, "-loops", "1", "-cluster", r.URL(), "-node-id", "sig", "-flush-interval", "50ms")
+	require.NoError(t, r.Signal(syscall.SIGSTOP))
+	t.Cleanup(func() { _ = r.Signal(syscall.SIGCONT) })
 	require.NoError(t, d.cmd.Process.Signal(syscall.SIGTERM))
 	require.Eventually(t, func() bool { return strings.Contains(d.logs.String(), "onemrcd stopping") },
 		5*time.Second, 10*time.Millisecond)

@@ -14,10 +14,10 @@ import (
 // A second live daemon under one node id is refused at start (exit 1, saying so) once it
 // has waited out a lease, and the first keeps flushing, exactly.
 func TestLeaseSecondDaemonWithOneIDExits1(t *testing.T) {
-	r := startRedis(t, "")
+	r := startRedis(t)
 	adminA := freePort(t)
-	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "20ms", "-admin-addr", adminA)
-	b := startDaemon(t, "-cluster", r.url(), "-node-id", "b", "-flush-interval", "20ms")
+	a := startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "20ms", "-admin-addr", adminA)
+	b := startDaemon(t, "-cluster", r.URL(), "-node-id", "b", "-flush-interval", "20ms")
 	sendRange(t, a, 0, 1_000, 500)
 
 	var (
@@ -30,7 +30,7 @@ func TestLeaseSecondDaemonWithOneIDExits1(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		start := time.Now()
-		out, err = exec.Command(daemonBin, "-addr", freePort(t), "-admin-addr", "", "-cluster", r.url(),
+		out, err = exec.Command(daemonBin, "-addr", freePort(t), "-admin-addr", "", "-cluster", r.URL(),
 			"-node-id", "a", "-flush-interval", "20ms").CombinedOutput()
 		took = time.Since(start)
 	}()
@@ -49,23 +49,23 @@ func TestLeaseSecondDaemonWithOneIDExits1(t *testing.T) {
 	fams := scrape(t, adminA)
 	assert.Zero(t, value(t, fams, "onemrc_cluster_flushes_total", "result", "failed"))
 	assert.Zero(t, value(t, fams, "onemrc_cluster_lease_lost"))
-	assert.Equal(t, "3000", r.do("HGET", "{onemrc}:node:a", "count"))
+	assert.Equal(t, "3000", r.Do("HGET", "{onemrc}:node:a", "count"))
 }
 
 // A daemon killed and restarted under its id waits out its old lease and comes back.
 func TestLeaseRestartAfterKill(t *testing.T) {
-	r := startRedis(t, "")
-	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "20ms")
+	r := startRedis(t)
+	a := startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "20ms")
 	sendRange(t, a, 0, 1_000, 100)
 	// Killed once Redis holds every event (the restart below has no data dir: it
 	// continues from what Redis holds).
-	require.Eventually(t, func() bool { return r.do("HGET", "{onemrc}:node:a", "count") == "1000" },
+	require.Eventually(t, func() bool { return r.Do("HGET", "{onemrc}:node:a", "count") == "1000" },
 		10*time.Second, 20*time.Millisecond)
 	require.NoError(t, a.cmd.Process.Kill())
 	<-a.done
 
 	start := time.Now()
-	a = startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "20ms")
+	a = startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "20ms")
 	assert.Less(t, time.Since(start), 5*time.Second+time.Second+3*time.Second, "back within the TTL and the margin")
 	assert.Contains(t, a.logs.String(), "waiting for its lease to expire")
 	sendRange(t, a, 1_000, 1_500, 100)
@@ -78,14 +78,14 @@ func TestLeaseRestartAfterKill(t *testing.T) {
 // A node whose lease another process took (here the test, writing the key) stops
 // flushing, says so loudly once, and exposes it.
 func TestLeaseOverwrittenStopsFlushing(t *testing.T) {
-	r := startRedis(t, "")
+	r := startRedis(t)
 	adminA := freePort(t)
-	a := startDaemon(t, "-cluster", r.url(), "-node-id", "a", "-flush-interval", "20ms", "-admin-addr", adminA)
+	a := startDaemon(t, "-cluster", r.URL(), "-node-id", "a", "-flush-interval", "20ms", "-admin-addr", adminA)
 	sendRange(t, a, 0, 100, 10)
 	require.Eventually(t, func() bool { return a.clusterStats(t).Nodes == 1 }, 10*time.Second, 20*time.Millisecond)
 	assert.Zero(t, value(t, scrape(t, adminA), "onemrc_cluster_lease_lost"))
 
-	require.Equal(t, "+OK\r\n", r.do("SET", "{onemrc}:lease:a", "intruder", "PX", "60000"))
+	require.Equal(t, "OK", r.Do("SET", "{onemrc}:lease:a", "intruder", "PX", "60000"))
 	require.Eventually(t, func() bool { return value(t, scrape(t, adminA), "onemrc_cluster_lease_lost") == 1 },
 		10*time.Second, 20*time.Millisecond)
 	sendRange(t, a, 100, 200, 10)
@@ -93,7 +93,7 @@ func TestLeaseOverwrittenStopsFlushing(t *testing.T) {
 	require.Eventually(t, func() bool {
 		return value(t, scrape(t, adminA), "onemrc_cluster_flushes_total", "result", "failed") > failed
 	}, 10*time.Second, 20*time.Millisecond, "every flush fails")
-	assert.Equal(t, "100", r.do("HGET", "{onemrc}:node:a", "count"), "nothing written since")
+	assert.Equal(t, "100", r.Do("HGET", "{onemrc}:node:a", "count"), "nothing written since")
 	assert.Equal(t, 10, r.clusterUsers())
 	code, body := a.get("/health")
 	assert.Equal(t, 200, code, "still alive: it counts and answers")
@@ -102,5 +102,5 @@ func TestLeaseOverwrittenStopsFlushing(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(a.logs.String(), "ANOTHER PROCESS TOOK THIS NODE'S ID"), "logged once")
 	assert.Equal(t, 0, a.stop())
 	assert.Contains(t, a.logs.String(), "last cluster flush failed")
-	assert.Equal(t, "intruder", r.do("GET", "{onemrc}:lease:a"), "Close keeps the intruder's lease")
+	assert.Equal(t, "intruder", r.Do("GET", "{onemrc}:lease:a"), "Close keeps the intruder's lease")
 }

@@ -43,10 +43,10 @@ func prometheusTool(t *testing.T, name string) string {
 // observedDaemon starts a daemon with every part whose metrics the dashboards show (the
 // log of -data-dir, -cluster against a Redis of its own) and returns its admin address.
 func observedDaemon(t *testing.T) (*testDaemon, string) {
-	r := startRedis(t, "")
+	r := startRedis(t)
 	admin := freePort(t)
 	d := startDaemon(t, "-admin-addr", admin, "-loops", "2", "-data-dir", t.TempDir(),
-		"-cluster", r.url(), "-node-id", "observed", "-flush-interval", "100ms")
+		"-cluster", r.URL(), "-node-id", "observed", "-flush-interval", "100ms")
 	return d, admin
 }
 

@@ -19,8 +19,8 @@ import (
 // /debug/pprof/cmdline when it comes from a file or REDISCLI_AUTH.
 func TestClusterPasswordNeverLeaks(t *testing.T) {
 	const secret = "s3cret-Pa55"
-	r := startRedis(t, "", "--requirepass", secret)
-	inURL := "redis://default:" + secret + "@" + r.addr + "/0"
+	r := startRedis(t, "--requirepass", secret)
+	inURL := "redis://default:" + secret + "@" + r.Addr() + "/0"
 
 	cmdline := func(t *testing.T, admin string) string {
 		resp, err := http.Get("http://" + admin + "/debug/pprof/cmdline")
@@ -38,11 +38,11 @@ func TestClusterPasswordNeverLeaks(t *testing.T) {
 		sendRange(t, d, 0, 10, 10)
 		assert.Equal(t, "cluster", d.clusterStats(t).Scope)
 		c := cmdline(t, admin)
-		assert.Contains(t, c, "\x00redis://default:xxxxx@"+r.addr+"/0\x00", "pprof's cmdline, redacted")
+		assert.Contains(t, c, "\x00redis://default:xxxxx@"+r.Addr()+"/0\x00", "pprof's cmdline, redacted")
 		assert.NotContains(t, c, secret)
 		require.Equal(t, 0, d.stop())
 		logs := d.logs.String()
-		assert.Contains(t, logs, "redis=redis://default:xxxxx@"+r.addr+"/0", "the joined cluster line")
+		assert.Contains(t, logs, "redis=redis://default:xxxxx@"+r.Addr()+"/0", "the joined cluster line")
 		assert.NotContains(t, logs, secret)
 	})
 
@@ -56,12 +56,12 @@ func TestClusterPasswordNeverLeaks(t *testing.T) {
 			want string
 		}{
 			// Refused with the flags (exit 2), before any connection.
-			{url: "redis://default:" + secret + "@" + r.addr + "/x", code: 2, want: `the path "/x" is not /N`},
+			{url: "redis://default:" + secret + "@" + r.Addr() + "/x", code: 2, want: `the path "/x" is not /N`},
 			{url: "redis://default:" + secret + "@127.0.0.1:x1/0", code: 2, want: `the port "x1" is not a number`},
-			{url: "redis://default:" + secret + "/0@" + r.addr + "/0", code: 2, want: "must be percent-encoded"},
-			{url: "redis://default:" + secret + "%zz@" + r.addr + "/0", code: 2, want: "not followed by two hex digits"},
-			{url: "http://default:" + secret + "@" + r.addr + "/0", code: 2, want: "want redis://"},
-			{url: "default:" + secret + "@" + r.addr, code: 2, want: `-cluster default:xxxxx@`},
+			{url: "redis://default:" + secret + "/0@" + r.Addr() + "/0", code: 2, want: "must be percent-encoded"},
+			{url: "redis://default:" + secret + "%zz@" + r.Addr() + "/0", code: 2, want: "not followed by two hex digits"},
+			{url: "http://default:" + secret + "@" + r.Addr() + "/0", code: 2, want: "want redis://"},
+			{url: "default:" + secret + "@" + r.Addr(), code: 2, want: `-cluster default:xxxxx@`},
 			{url: inURL, env: []string{"REDISCLI_AUTH=" + secret}, code: 2,
 				want: "given by the -cluster URL and REDISCLI_AUTH"},
 			{url: inURL, args: []string{"-cluster-password-file", filepath.Join(dir, "missing")}, code: 2,
@@ -84,7 +84,7 @@ func TestClusterPasswordNeverLeaks(t *testing.T) {
 		}
 	})
 
-	noPass := "redis://" + r.addr + "/0"
+	noPass := "redis://" + r.Addr() + "/0"
 
 	t.Run("from a file", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "redis-password")

@@ -137,6 +137,10 @@ func (s *Server) URL() string { return "redis://" + s.Addr() + "/0" }
 // Dir is the directory the server runs in (and writes dump.rdb to, unless told --dir).
 func (s *Server) Dir() string { return s.dir }
 
+// Signal sends sig to the running server: SIGSTOP and SIGCONT make a Redis that hangs
+// without closing its connections.
+func (s *Server) Signal(sig os.Signal) error { return s.cmd.Process.Signal(sig) }
+
 // Stop kills the server (SIGKILL: a crash, which saves nothing) and waits until it is
 // gone. Stopping a stopped server does nothing.
 func (s *Server) Stop() {
