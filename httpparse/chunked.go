@@ -3,7 +3,8 @@ package httpparse
 // maxChunkSizeDigits bounds chunk-size so that it always fits in a uint64.
 const maxChunkSizeDigits = 16
 
-// maxChunks bounds the data chunks of one body. A one-shot caller (Parse)
+// maxChunks bounds the data chunks of a body of up to 64 KiB (see
+// Limits.maxChunkCount for larger ones). A one-shot caller (Parse)
 // re-scans the framing of a body that is still arriving from its first chunk
 // on each read, so a client trickling thousands of tiny chunks would make its
 // work grow with the square of their number; ParseFrom resumes at the first
@@ -99,7 +100,7 @@ func parseChunkedBody(buf []byte, req *Request, lim *Limits, cp *chunkProgress, 
 				firstStart, firstEnd = dataStart, dataEnd
 			}
 			chunks++
-			if chunks > maxChunks {
+			if chunks > lim.maxChunkCount() {
 				return 0, ErrTooManyChunks
 			}
 			decoded += int(size)

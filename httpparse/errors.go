@@ -58,7 +58,8 @@ var (
 	ErrBadChunk = &Error{Status: 400, Reason: "malformed chunked body", code: 18}
 	// ErrBodyTooLarge: the decoded body, or the raw chunked framing, exceeds its limit (RFC 9110 §15.5.14).
 	ErrBodyTooLarge = &Error{Status: 413, Reason: "body too large", code: 19}
-	// ErrTooManyChunks: a chunked body of more than 1,024 data chunks (413).
+	// ErrTooManyChunks: a chunked body of more than 1,024 data chunks, or one per 64
+	// bytes of a larger body limit (413).
 	ErrTooManyChunks = &Error{Status: 413, Reason: "too many chunks", code: 20}
 	// ErrExpectationFailed: an Expect value other than 100-continue (RFC 9110 §10.1.1).
 	ErrExpectationFailed = &Error{Status: 417, Reason: "expectation failed", code: 21}

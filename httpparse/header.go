@@ -56,7 +56,7 @@ func parseHeaderSection(buf []byte, req *Request, lim *Limits, sec *section, st 
 	if req.Minor == 1 && st.hosts == 0 {
 		return 0, ErrMissingHost // RFC 9112 §3.2
 	}
-	if req.ContentLength > int64(lim.MaxBody) {
+	if req.ContentLength > int64(lim.forBody(req.Path).MaxBody) {
 		return 0, ErrBodyTooLarge
 	}
 	// RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 persists only
@@ -162,8 +162,8 @@ func fieldNameError(b []byte, start, i int) error {
 // framingFieldInitial maps a field-name length to the lower-cased first
 // letter of the one field of that length apply looks at, so that most
 // fields are skipped without a call: host, expect, connection,
-// content-length, transfer-encoding.
-var framingFieldInitial = [...]byte{4: 'h', 6: 'e', 10: 'c', 14: 'c', 17: 't'}
+// content-type, content-length, content-encoding, transfer-encoding.
+var framingFieldInitial = [...]byte{4: 'h', 6: 'e', 10: 'c', 12: 'c', 14: 'c', 16: 'c', 17: 't'}
 
 func mayBeFramingField(first byte, n int) bool {
 	return n < len(framingFieldInitial) && framingFieldInitial[n] == first|0x20
@@ -185,9 +185,17 @@ func (st *fieldState) apply(req *Request, name, value []byte) error {
 		if foldedNameKey(name) == keyConnection {
 			st.connection(value)
 		}
+	case 12:
+		if foldedNameKey(name) == keyContentType && req.ContentType == nil {
+			req.ContentType = value
+		}
 	case 14:
 		if foldedNameKey(name) == keyContentLength {
 			return st.contentLength(req, value)
+		}
+	case 16:
+		if foldedNameKey(name) == keyContentEncoding {
+			contentEncoding(req, value)
 		}
 	case 17:
 		if equalFoldLower(name, "transfer-encoding") {
@@ -199,10 +207,12 @@ func (st *fieldState) apply(req *Request, name, value []byte) error {
 
 // Keys of the field names apply looks at, as foldedNameKey computes them.
 var (
-	keyHost          = foldedNameKey([]byte("host"))
-	keyExpect        = foldedNameKey([]byte("expect"))
-	keyConnection    = foldedNameKey([]byte("connection"))
-	keyContentLength = foldedNameKey([]byte("content-length"))
+	keyHost            = foldedNameKey([]byte("host"))
+	keyExpect          = foldedNameKey([]byte("expect"))
+	keyConnection      = foldedNameKey([]byte("connection"))
+	keyContentLength   = foldedNameKey([]byte("content-length"))
+	keyContentType     = foldedNameKey([]byte("content-type"))
+	keyContentEncoding = foldedNameKey([]byte("content-encoding"))
 )
 
 // foldedNameKey packs a field name of 4 to 16 bytes into its first and last
@@ -263,6 +273,24 @@ func (st *fieldState) connection(v []byte) {
 			st.connClose = true
 		case equalFoldLower(opt, "keep-alive"):
 			st.connKeepAlive = true
+		}
+	}
+}
+
+// contentEncoding names the coding of Content-Encoding = #content-coding
+// (RFC 9110 §8.4) across every field line: gzip alone, identity (which
+// changes nothing), or anything else.
+func contentEncoding(req *Request, v []byte) {
+	for len(v) > 0 {
+		var coding []byte
+		coding, v = cutListElement(v)
+		switch {
+		case len(coding) == 0, equalFoldLower(coding, "identity"):
+		case req.Encoding == EncodingIdentity &&
+			(equalFoldLower(coding, "gzip") || equalFoldLower(coding, "x-gzip")):
+			req.Encoding = EncodingGzip
+		default:
+			req.Encoding = EncodingOther
 		}
 	}
 }

@@ -20,6 +20,13 @@ type Limits struct {
 	// framing of a chunked body is bounded by 2*MaxBody + 16384 bytes.
 	// Default DefaultMaxBody.
 	MaxBody int
+	// LargeBodyPath, when not empty, is the one request path whose body is bounded by
+	// MaxLargeBody instead of MaxBody (a batch endpoint), decided once the header
+	// section is complete. The path compares byte for byte, without the query.
+	LargeBodyPath string
+	// MaxLargeBody bounds the body of a request to LargeBodyPath; it applies only
+	// when above MaxBody.
+	MaxLargeBody int
 }
 
 // Defaults of the Limits fields: the one statement of each, which the daemon's
@@ -59,6 +66,18 @@ func (l Limits) withDefaults() Limits {
 	}
 	return l
 }
+
+// forBody returns l with MaxBody set to the bound on the body of a request to path.
+func (l Limits) forBody(path []byte) Limits {
+	if l.LargeBodyPath != "" && l.MaxLargeBody > l.MaxBody && string(path) == l.LargeBodyPath {
+		l.MaxBody = l.MaxLargeBody
+	}
+	return l
+}
+
+// maxChunkCount bounds the data chunks of one body: maxChunks, or one per 64 bytes of
+// a larger MaxBody, so that a client streaming a batch a line per chunk is served.
+func (l *Limits) maxChunkCount() int { return max(maxChunks, l.MaxBody/64) }
 
 // maxChunkedRaw is the bound on the raw bytes of a chunked body from the
 // first chunk-size line through the last-chunk line, saturating at maxInt.

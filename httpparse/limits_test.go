@@ -100,9 +100,11 @@ func TestLimitsDetectedEarly(t *testing.T) {
 }
 
 func TestLimitsDefaults(t *testing.T) {
-	assert.Equal(t, Limits{8192, 8192, 64, 65536}, Limits{}.withDefaults())
-	assert.Equal(t, Limits{1, 2, 3, 4}, Limits{1, 2, 3, 4}.withDefaults())
-	assert.Equal(t, Limits{8192, 8192, 64, 65536}, Limits{-1, -1, -1, -1}.withDefaults())
+	def := Limits{MaxRequestLine: 8192, MaxHeaderBytes: 8192, MaxHeaders: 64, MaxBody: 65536}
+	assert.Equal(t, def, Limits{}.withDefaults())
+	set := Limits{MaxRequestLine: 1, MaxHeaderBytes: 2, MaxHeaders: 3, MaxBody: 4}
+	assert.Equal(t, set, set.withDefaults())
+	assert.Equal(t, def, Limits{MaxRequestLine: -1, MaxHeaderBytes: -1, MaxHeaders: -1, MaxBody: -1}.withDefaults())
 	huge := Limits{MaxBody: maxInt}
 	assert.Equal(t, maxInt, huge.maxChunkedRaw())
 	assert.Equal(t, maxInt, addSat(maxInt-1, 5))
@@ -128,4 +130,66 @@ func TestHugeLimitsDoNotOverflow(t *testing.T) {
 	}
 	_, err = Parse([]byte(chunked+"8000000000000000\r\n"), &r, lim)
 	require.Equal(t, ErrBodyTooLarge, err)
+}
+
+func TestLargeBodyPath(t *testing.T) {
+	lim := Limits{MaxBody: 16, LargeBodyPath: "/events", MaxLargeBody: 64}
+	post := func(target string, body string) string {
+		return "POST " + target + " HTTP/1.1\r\nHost: h\r\nContent-Length: " +
+			strconv.Itoa(len(body)) + "\r\n\r\n" + body
+	}
+	chunked := func(target string, chunks ...string) string {
+		s := "POST " + target + " HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+		for _, c := range chunks {
+			s += strconv.FormatInt(int64(len(c)), 16) + "\r\n" + c + "\r\n"
+		}
+		return s + "0\r\n\r\n"
+	}
+	big, huge := strings.Repeat("x", 40), strings.Repeat("x", 65)
+	tests := []struct {
+		name, in string
+		want     error
+	}{
+		{"small body anywhere", post("/event", "0123456789"), nil},
+		{"large body on the large path", post("/events", big), nil},
+		{"large body with a query", post("/events?x=1", big), nil},
+		{"large body elsewhere", post("/event", big), ErrBodyTooLarge},
+		{"path that only starts alike", post("/eventsx", big), ErrBodyTooLarge},
+		{"beyond the large limit", post("/events", huge), ErrBodyTooLarge},
+		{"chunked on the large path", chunked("/events", big[:20], big[20:]), nil},
+		{"chunked elsewhere", chunked("/event", big[:20], big[20:]), ErrBodyTooLarge},
+		{"chunked beyond the large limit", chunked("/events", huge[:40], huge[40:]), ErrBodyTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r Request
+			n, err := Parse([]byte(tt.in), &r, lim)
+			assert.Equal(t, tt.want, err)
+			if tt.want == nil {
+				assert.Equal(t, len(tt.in), n)
+			}
+			// The resumable parser, fed a byte at a time, reaches the same outcome.
+			var st State
+			var rr Request
+			var rerr error
+			for i := 1; i <= len(tt.in); i++ {
+				if _, rerr = ParseFrom([]byte(tt.in[:i]), &rr, lim, &st); rerr != ErrNeedMore {
+					break
+				}
+			}
+			assert.Equal(t, tt.want, rerr)
+		})
+	}
+}
+
+func TestLargeBodyAllowsMoreChunks(t *testing.T) {
+	lim := Limits{LargeBodyPath: "/events", MaxLargeBody: 1 << 20}
+	head := "POST /events HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+	n := (1 << 20) / 64
+	var r Request
+	_, err := Parse([]byte(head+strings.Repeat("1\r\na\r\n", n)+"0\r\n\r\n"), &r, lim)
+	require.NoError(t, err)
+	assert.Len(t, r.Body, n)
+	_, err = Parse([]byte(head+strings.Repeat("1\r\na\r\n", n+1)+"0\r\n\r\n"), &r, lim)
+	assert.Equal(t, ErrTooManyChunks, err)
 }

@@ -42,8 +42,8 @@ func parse(buf []byte, req *Request, lim *Limits) (int, error) {
 	req.HeaderDone = true
 	switch {
 	case req.Chunked:
-		cp, trailers := newChunkProgress(i), section{}
-		return parseChunkedBody(buf, req, lim, &cp, &trailers)
+		cp, trailers, body := newChunkProgress(i), section{}, lim.forBody(req.Path)
+		return parseChunkedBody(buf, req, &body, &cp, &trailers)
 	case req.ContentLength >= 0:
 		return parseLengthBody(buf, i, req)
 	default:

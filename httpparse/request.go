@@ -20,6 +20,8 @@ type Request struct {
 	ContentLength  int64  // -1 when absent
 	Chunked        bool   // Transfer-Encoding: chunked
 	Host           []byte // the Host field value, OWS trimmed; nil when absent
+	ContentType    []byte // the first Content-Type field value, OWS trimmed; nil when absent
+	Encoding       Encoding
 	Body           []byte // the decoded body (view into buf for Content-Length and for a chunked body with exactly one data chunk; else the scratch)
 
 	// scratch receives the data of a chunked body sent in more than one
@@ -32,3 +34,17 @@ type Request struct {
 func (r *Request) Reset() {
 	*r = Request{ContentLength: -1, scratch: r.scratch[:0]}
 }
+
+// Encoding is the content coding a request body was sent in (Content-Encoding,
+// RFC 9110 §8.4). The parser frames the body and leaves decoding it to the
+// caller; it only names the coding.
+type Encoding uint8
+
+const (
+	// EncodingIdentity: no Content-Encoding field, or only "identity".
+	EncodingIdentity Encoding = iota
+	// EncodingGzip: exactly one coding, gzip (or its alias x-gzip, RFC 9110 §8.4.1.3).
+	EncodingGzip
+	// EncodingOther: any other coding, or more than one coding applied.
+	EncodingOther
+)

@@ -168,6 +168,8 @@ func (s *State) parse(buf []byte, req *Request, lim *Limits) (int, error) {
 	}
 	// phaseChunks or phaseTrailers: p.sec.start is 0 until the last-chunk
 	// line is complete, then the trailer section's start.
+	body := lim.forBody(req.Path)
+	lim = &body
 	n, err := parseChunkedBody(buf, req, lim, &p.body, &p.sec)
 	if err == ErrNeedMore {
 		if p.sec.start == 0 {
@@ -197,7 +199,8 @@ type head struct {
 	minor                                          int
 	contentLength                                  int64
 	keepAlive, expectContinue, headerDone, chunked bool
-	methodName, target, path, host                 span
+	methodName, target, path, host, contentType    span
+	encoding                                       Encoding
 }
 
 func (h *head) save(buf []byte, r *Request) {
@@ -207,6 +210,7 @@ func (h *head) save(buf []byte, r *Request) {
 		headerDone: r.HeaderDone, chunked: r.Chunked,
 		methodName: spanOf(buf, r.MethodName), target: spanOf(buf, r.Target),
 		path: spanOf(buf, r.Path), host: spanOf(buf, r.Host),
+		contentType: spanOf(buf, r.ContentType), encoding: r.Encoding,
 	}
 }
 
@@ -218,6 +222,7 @@ func (h *head) restore(buf []byte, r *Request) {
 	r.HeaderDone, r.Chunked = h.headerDone, h.chunked
 	r.MethodName, r.Target = h.methodName.in(buf), h.target.in(buf)
 	r.Path, r.Host = h.path.in(buf), h.host.in(buf)
+	r.ContentType, r.Encoding = h.contentType.in(buf), h.encoding
 }
 
 // span is a view buf[off:off+n] kept as offsets; off < 0 is a nil view.
