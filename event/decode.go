@@ -43,6 +43,25 @@ func (d *Decoder) Decode(body []byte, ev *Event) error {
 	if i >= len(body) || body[i] != '{' {
 		return d.rejectNonObject(body, i)
 	}
+	var got Event
+	end, problem, err := d.object(body, i, &got)
+	switch {
+	case err != nil:
+		return err
+	case skipJSONSpace(body, end) != len(body):
+		return ErrTrailingData
+	case problem != nil:
+		return problem
+	}
+	*ev = got
+	return nil
+}
+
+// object decodes the object whose '{' is at body[i] and returns the index after its
+// '}'. err is a JSON syntax error (ErrMalformedJSON, ErrTooDeep); problem, reported
+// only for syntactically valid objects, is the first member problem or a missing
+// member. ev is set only when both are nil. Bytes after the object are not looked at.
+func (d *Decoder) object(body []byte, i int, ev *Event) (end int, problem, err *Error) {
 	i = skipJSONSpace(body, i+1)
 
 	var (
@@ -56,7 +75,7 @@ func (d *Decoder) Decode(body []byte, ev *Event) error {
 	} else {
 		for {
 			if i >= len(body) || body[i] != '"' {
-				return ErrMalformedJSON
+				return 0, nil, ErrMalformedJSON
 			}
 			i++
 			// The name as written is checked first: clients spell both names
@@ -70,16 +89,16 @@ func (d *Decoder) Decode(body []byte, ev *Event) error {
 			default:
 				var ok bool
 				if name, i, ok = d.readMemberName(body, i); !ok {
-					return ErrMalformedJSON
+					return 0, nil, ErrMalformedJSON
 				}
 			}
 			i = skipJSONSpace(body, i)
 			if i >= len(body) || body[i] != ':' {
-				return ErrMalformedJSON
+				return 0, nil, ErrMalformedJSON
 			}
 			i = skipJSONSpace(body, i+1)
 			if i >= len(body) {
-				return ErrMalformedJSON
+				return 0, nil, ErrMalformedJSON
 			}
 
 			var problem *Error
@@ -87,7 +106,7 @@ func (d *Decoder) Decode(body []byte, ev *Event) error {
 			case name == userIDMember && body[i] == '"' && seen&userIDMember == 0:
 				s, end, over, ok := d.readString(body, i+1, maxUserIDLen)
 				if !ok {
-					return ErrMalformedJSON
+					return 0, nil, ErrMalformedJSON
 				}
 				i = end
 				switch {
@@ -101,7 +120,7 @@ func (d *Decoder) Decode(body []byte, ev *Event) error {
 				start := i
 				nanos, small, end, ok := scanNumber(body, i)
 				if !ok {
-					return ErrMalformedJSON
+					return 0, nil, ErrMalformedJSON
 				}
 				i = end
 				if small && end-start <= MaxNumberLen {
@@ -114,7 +133,7 @@ func (d *Decoder) Decode(body []byte, ev *Event) error {
 				// failure: validate it as JSON and remember why it is wrong.
 				end, err := d.skipValue(body, i)
 				if err != nil {
-					return err
+					return 0, nil, err
 				}
 				i = end
 				switch {
@@ -133,32 +152,29 @@ func (d *Decoder) Decode(body []byte, ev *Event) error {
 
 			i = skipJSONSpace(body, i)
 			if i >= len(body) {
-				return ErrMalformedJSON
+				return 0, nil, ErrMalformedJSON
 			}
 			if body[i] == '}' {
 				i++
 				break
 			}
 			if body[i] != ',' {
-				return ErrMalformedJSON
+				return 0, nil, ErrMalformedJSON
 			}
 			i = skipJSONSpace(body, i+1)
 		}
 	}
 
-	if skipJSONSpace(body, i) != len(body) {
-		return ErrTrailingData
-	}
 	switch {
 	case memberErr != nil:
-		return memberErr
+		return i, memberErr, nil
 	case seen&userIDMember == 0:
-		return ErrMissingUserID
+		return i, ErrMissingUserID, nil
 	case seen&valueMember == 0:
-		return ErrMissingValue
+		return i, ErrMissingValue, nil
 	}
 	ev.UserID, ev.Value = userID, value
-	return nil
+	return i, nil, nil
 }
 
 // readMemberName reads the member name whose opening quote is at b[i-1],

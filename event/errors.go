@@ -39,6 +39,20 @@ var (
 	ErrValueOutOfRange = &Error{"value is out of range"}
 	// ErrDuplicateMember: "userId" or "value" appears more than once.
 	ErrDuplicateMember = &Error{"duplicate userId or value member"}
+
+	// Batch bodies (POST /events) fail with the errors above, for the element they are
+	// in, or with these.
+
+	// ErrNotArray: a body sent as a JSON array (application/json) that is not one.
+	ErrNotArray = &Error{"batch is not a JSON array"}
+	// ErrTooManyEvents: a batch of more elements than its limit (413).
+	ErrTooManyEvents = &Error{"too many events in batch"}
+	// ErrBatchTooLarge: a compressed batch that inflates beyond its limit (413).
+	ErrBatchTooLarge = &Error{"batch too large once decompressed"}
+	// ErrBadGzip: a gzip body that does not inflate (corrupt, truncated, or a bad checksum).
+	ErrBadGzip = &Error{"malformed gzip body"}
+	// ErrUnsupportedEncoding: a content coding other than gzip (415).
+	ErrUnsupportedEncoding = &Error{"unsupported content encoding"}
 )
 
 // Errors is the catalogue of the sentinels, in code order: per-error counters index an
@@ -47,6 +61,7 @@ var Errors = [...]*Error{
 	ErrMalformedJSON, ErrNotObject, ErrTrailingData, ErrTooDeep,
 	ErrMissingUserID, ErrUserIDNotString, ErrEmptyUserID, ErrUserIDTooLong,
 	ErrMissingValue, ErrValueNotNumber, ErrValueOutOfRange, ErrDuplicateMember,
+	ErrNotArray, ErrTooManyEvents, ErrBatchTooLarge, ErrBadGzip, ErrUnsupportedEncoding,
 }
 
 // NumErrorCodes is the number of distinct codes: one per sentinel and one for any other
