@@ -111,6 +111,26 @@ func (l *eventLoop) mustHold(c *conn, recorded bool) bool {
 func (l *eventLoop) flush() {
 	d := l.dur
 	d.flushQueued = false
+	l.endRecord()
+	switch {
+	case d.failed != nil:
+		l.dropHeld()
+	case d.mode != FsyncAlways:
+		l.release(d.written)
+	default:
+		// Turns before the oldest one waiting for its sync may go, this one too when
+		// it recorded nothing.
+		l.release(l.syncedOrWritten())
+	}
+}
+
+// endRecord writes what the loop recorded since the last record as one record and starts
+// a new turn. The queued flush releases the answers it covers; a batch (POST /events)
+// calls it at once, so that the next batch of the same turn starts a record of its own:
+// a record then holds at most one batch, whose keys are bounded by -max-batch-bytes,
+// beside the turn's single events.
+func (l *eventLoop) endRecord() {
+	d := l.dur
 	turn := d.turn
 	d.turn++
 	if d.failed == nil {
@@ -143,16 +163,6 @@ func (l *eventLoop) flush() {
 		d.frames = frames[:0]
 	}
 	d.written = turn
-	switch {
-	case d.failed != nil:
-		l.dropHeld()
-	case d.mode != FsyncAlways:
-		l.release(turn)
-	default:
-		// Turns before the oldest one waiting for its sync may go, this one too when
-		// it recorded nothing.
-		l.release(l.syncedOrWritten())
-	}
 }
 
 // syncedOrWritten is the last turn whose answers may leave under FsyncAlways: every

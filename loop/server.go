@@ -192,6 +192,9 @@ func (s *Server) OnTraffic(c gnet.Conn) gnet.Action {
 		if l.mustHold(cs, b.Recorded > 0) {
 			l.hold(cs, out)
 			p.ResetOutput()
+			if b.Batches > 0 {
+				l.endRecord()
+			}
 		} else {
 			open := cs.write(c, out)
 			p.ResetOutput()

@@ -3,6 +3,8 @@
 package pipeline
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,11 +24,21 @@ func TestProcessAllocatesNothing(t *testing.T) {
 		batch = append(batch, one...)
 	}
 	stats := []byte(getStats)
+	var lines strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&lines, "{\"userId\":\"user_%d\",\"value\":%d}\n", i, i)
+	}
+	ndjsonBatch := []byte(batchRequest("Content-Type: application/x-ndjson\r\n", lines.String()))
+	arrayBatch := []byte(batchRequest("Content-Type: application/json\r\n",
+		"["+strings.ReplaceAll(strings.TrimSuffix(lines.String(), "\n"), "\n", ",")+"]"))
 	for range 100 { // warm the tables and buffers
 		p.Process(&c, batch)
+		p.Process(&c, ndjsonBatch)
+		p.Process(&c, arrayBatch)
 		p.ResetOutput()
 	}
-	for name, in := range map[string][]byte{"one event": one, "16 pipelined": batch, "stats": stats} {
+	for name, in := range map[string][]byte{"one event": one, "16 pipelined": batch, "stats": stats,
+		"batch of 1000 (ndjson)": ndjsonBatch, "batch of 1000 (array)": arrayBatch} {
 		allocs := testing.AllocsPerRun(500, func() {
 			n, closeConn := p.Process(&c, in)
 			if n != len(in) || closeConn {

@@ -46,6 +46,8 @@ type Batch struct {
 	// Answered and Recorded count the requests answered and the events recorded (whose
 	// answers acknowledge them).
 	Answered, Recorded uint64
+	// Batches counts the POST /events batches recorded (their events are in Recorded).
+	Batches uint64
 	// Partial says the start of a request remains, kept on the Conn; HeaderDone that its
 	// header section is complete.
 	Partial, HeaderDone bool
@@ -70,7 +72,7 @@ func (p *Pipeline) Serve(c *Conn, in []byte) Batch {
 		return Batch{Partial: true}
 	}
 	consumed, closeConn := p.Process(c, data)
-	b := Batch{Parsed: true, Answered: p.answered, Recorded: p.recorded,
+	b := Batch{Parsed: true, Answered: p.answered, Recorded: p.recorded, Batches: p.batches,
 		Partial: consumed < len(data), HeaderDone: p.req.HeaderDone, Close: closeConn}
 	if closeConn {
 		c.Forget()

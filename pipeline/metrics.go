@@ -17,7 +17,7 @@ import (
 // are counted here too (the Count methods), so that one array and one publish serve both.
 
 // metricStatuses are the status label values of http_requests_total (and "other").
-var metricStatuses = [...]int{200, 400, 404, 405, 408, 413, 414, 417, 431, 501, 503, 505}
+var metricStatuses = [...]int{200, 400, 404, 405, 408, 413, 414, 415, 417, 431, 501, 503, 505}
 
 // DurationBuckets are the upper bounds, in seconds, of http_request_duration_seconds.
 var DurationBuckets = [...]float64{

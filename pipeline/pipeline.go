@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"net/http"
 
 	"github.com/onemrc/onemrc/event"
@@ -29,6 +30,11 @@ type Config struct {
 	// Readiness, when set, is what GET /ready answers (503 while starting or draining);
 	// nil is always ready.
 	Readiness *Readiness
+	// MaxBatchBytes bounds the body of a POST /events, as sent and, gzipped, once
+	// inflated (413 beyond); MaxBatchEvents its elements (413 beyond). 0 means
+	// DefaultMaxBatchBytes and DefaultMaxBatchEvents. A batch body is bounded by
+	// MaxBatchBytes instead of Limits.MaxBody (httpparse's large-body path).
+	MaxBatchBytes, MaxBatchEvents int
 }
 
 // ClusterStats writes the cluster-wide /stats body given this daemon's own snapshot. It
@@ -72,7 +78,11 @@ type Pipeline struct {
 
 	maxOutput int    // cfg.PendingOutputLimit()
 	answered  uint64 // requests the last Process answered
-	recorded  uint64 // events the last Process recorded
+
+	batch                         batchState
+	maxBatchBytes, maxBatchEvents int    // the Config's, defaults applied
+	recorded                      uint64 // events the last Process recorded
+	batches                       uint64 // batches (POST /events) the last Process recorded
 
 	metrics loopMetrics
 	labels  *endpointLabels // from routes
@@ -87,6 +97,11 @@ func New(st *store.Store, cfg Config) *Pipeline {
 		p.routes = route.Default()
 	}
 	p.labels = newEndpointLabels(&p.routes)
+	p.maxBatchBytes = cmp.Or(max(cfg.MaxBatchBytes, 0), DefaultMaxBatchBytes)
+	p.maxBatchEvents = cmp.Or(max(cfg.MaxBatchEvents, 0), DefaultMaxBatchEvents)
+	if path, ok := p.routes.PathOf(route.Events); ok {
+		p.cfg.Limits.LargeBodyPath, p.cfg.Limits.MaxLargeBody = path, p.maxBatchBytes
+	}
 	return p
 }
 
@@ -119,7 +134,7 @@ func (p *Pipeline) Process(c *Conn, in []byte) (consumed int, closeConn bool) {
 		firstStart = c.requestStart
 	}
 	answered := uint64(0)
-	p.recorded = 0
+	p.recorded, p.batches = 0, 0
 	outBefore := len(p.out)
 	defer func() {
 		p.answered = answered
@@ -210,6 +225,8 @@ func (p *Pipeline) serve(mode connMode) {
 		} else {
 			p.out = appendHead(p.out, status, mode, "", 0, "")
 		}
+	case route.Events:
+		status = p.serveBatch(mode)
 	case route.Stats:
 		// Events this loop recorded earlier in the batch were requested before this
 		// /stats: publish them so the snapshot includes them.

@@ -64,6 +64,8 @@ func statusLine(status int) string {
 		return "HTTP/1.1 413 Content Too Large\r\n"
 	case http.StatusRequestURITooLong:
 		return "HTTP/1.1 414 URI Too Long\r\n"
+	case http.StatusUnsupportedMediaType:
+		return "HTTP/1.1 415 Unsupported Media Type\r\n"
 	case http.StatusExpectationFailed:
 		return "HTTP/1.1 417 Expectation Failed\r\n"
 	case http.StatusRequestHeaderFieldsTooLarge:

@@ -20,9 +20,11 @@ const (
 	// Ready reports readiness (GET and HEAD /ready): 503 while the daemon starts or
 	// drains.
 	Ready
+	// Events records a batch of events, all or none (POST /events).
+	Events
 )
 
-var handlerNames = [...]string{"not_found", "method_not_allowed", "event", "stats", "health", "ready"}
+var handlerNames = [...]string{"not_found", "method_not_allowed", "event", "stats", "health", "ready", "events"}
 
 func (h Handler) String() string {
 	if int(h) < len(handlerNames) {
@@ -75,8 +77,8 @@ func New(routes ...Route) Table {
 	return t
 }
 
-// Default is the 1MRC API: POST /event, GET /stats, GET /health, and GET /ready for load
-// balancers (HEAD wherever GET is served, as RFC 9110 §9.3.2 expects of a general-purpose
+// Default is the 1MRC API: POST /event, GET /stats, GET /health, plus POST /events for
+// batches and GET /ready for load balancers (HEAD wherever GET is served, as RFC 9110 §9.3.2 expects of a general-purpose
 // server).
 func Default() Table {
 	return New(
@@ -84,6 +86,7 @@ func Default() Table {
 		Route{Path: "/stats", Handler: Stats, Methods: []httpparse.Method{httpparse.MethodGet, httpparse.MethodHead}},
 		Route{Path: "/health", Handler: Health, Methods: []httpparse.Method{httpparse.MethodGet, httpparse.MethodHead}},
 		Route{Path: "/ready", Handler: Ready, Methods: []httpparse.Method{httpparse.MethodGet, httpparse.MethodHead}},
+		Route{Path: "/events", Handler: Events, Methods: []httpparse.Method{httpparse.MethodPost}},
 	)
 }
 

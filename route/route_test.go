@@ -30,7 +30,10 @@ func TestDefaultTable(t *testing.T) {
 		{httpparse.MethodOther, "/event", MethodNotAllowed, "POST"},
 		{httpparse.MethodPost, "/stats", MethodNotAllowed, "GET, HEAD"},
 		{httpparse.MethodDelete, "/health", MethodNotAllowed, "GET, HEAD"},
-		{httpparse.MethodPost, "/events", NotFound, ""},
+		{httpparse.MethodPost, "/events", Events, ""},
+		{httpparse.MethodGet, "/events", MethodNotAllowed, "POST"},
+		{httpparse.MethodPost, "/events/", NotFound, ""},
+		{httpparse.MethodPost, "/eventsx", NotFound, ""},
 		{httpparse.MethodPost, "/event/", NotFound, ""},
 		{httpparse.MethodPost, "/Event", NotFound, ""},
 		{httpparse.MethodGet, "/", NotFound, ""},
@@ -94,4 +97,13 @@ func TestRoutesEnumerate(t *testing.T) {
 	for i, want := range routes {
 		assert.Equal(t, want, table.Route(i))
 	}
+}
+
+func TestPathOf(t *testing.T) {
+	table := Default()
+	path, ok := table.PathOf(Events)
+	assert.True(t, ok)
+	assert.Equal(t, "/events", path)
+	_, ok = table.PathOf(NotFound)
+	assert.False(t, ok)
 }

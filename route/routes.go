@@ -19,3 +19,13 @@ func (t *Table) Route(i int) Route {
 	}
 	return r
 }
+
+// PathOf returns the path of the first route served by h, and false when none is.
+func (t *Table) PathOf(h Handler) (string, bool) {
+	for _, e := range t.entries {
+		if e.handler == h {
+			return e.path, true
+		}
+	}
+	return "", false
+}

@@ -23,30 +23,31 @@ import (
 
 // config is everything the daemon can be told at startup.
 type config struct {
-	configFile  string
-	addr        string
-	adminAddr   string
-	metricsAddr string
-	loops       int
-	reusePort   bool
-	limits      httpparse.Limits
-	maxOutput   int
-	maxConns    int
-	timeouts    loop.Timeouts
-	dataDir     string
-	ckptEvery   time.Duration
-	fsync       fsyncFlag
-	fsyncEvery  time.Duration
-	cluster     string
-	passFile    string // -cluster-password-file
-	password    string // the cluster's password from passFile or REDISCLI_AUTH; never printed
-	prevPass    string // cluster.PreviousPasswordEnv: the password before a change; never printed
-	nodeID      string
-	flushEvery  time.Duration
-	drainTime   time.Duration // -drain-timeout
-	logFormat   logFormatFlag
-	logLevel    logLevelFlag
-	version     bool
+	configFile                    string
+	addr                          string
+	adminAddr                     string
+	metricsAddr                   string
+	loops                         int
+	reusePort                     bool
+	limits                        httpparse.Limits
+	maxOutput                     int
+	maxBatchBytes, maxBatchEvents int
+	maxConns                      int
+	timeouts                      loop.Timeouts
+	dataDir                       string
+	ckptEvery                     time.Duration
+	fsync                         fsyncFlag
+	fsyncEvery                    time.Duration
+	cluster                       string
+	passFile                      string // -cluster-password-file
+	password                      string // the cluster's password from passFile or REDISCLI_AUTH; never printed
+	prevPass                      string // cluster.PreviousPasswordEnv: the password before a change; never printed
+	nodeID                        string
+	flushEvery                    time.Duration
+	drainTime                     time.Duration // -drain-timeout
+	logFormat                     logFormatFlag
+	logLevel                      logLevelFlag
+	version                       bool
 }
 
 // envPrefix names the environment variable behind every flag: -max-body is
@@ -155,6 +156,8 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.IntVar(&cfg.loops, "loops", runtime.GOMAXPROCS(0), "event loops; the default is GOMAXPROCS (the CPUs this process may use, a container's CPU limit included)")
 	fs.BoolVar(&cfg.reusePort, "reuseport", false, "give each loop its own SO_REUSEPORT listener")
 	fs.IntVar(&cfg.limits.MaxBody, "max-body", httpparse.DefaultMaxBody, "largest request body in bytes (413 beyond)")
+	fs.IntVar(&cfg.maxBatchBytes, "max-batch-bytes", pipeline.DefaultMaxBatchBytes, "largest POST /events body in bytes, as sent and once a gzip body is inflated (413 beyond)")
+	fs.IntVar(&cfg.maxBatchEvents, "max-batch-events", pipeline.DefaultMaxBatchEvents, "most events in one POST /events batch (413 beyond)")
 	fs.IntVar(&cfg.limits.MaxRequestLine, "max-request-line", httpparse.DefaultMaxRequestLine, "longest request line in bytes (414 beyond)")
 	fs.IntVar(&cfg.limits.MaxHeaderBytes, "max-header-bytes", httpparse.DefaultMaxHeaderBytes, "largest header section in bytes (431 beyond)")
 	fs.IntVar(&cfg.limits.MaxHeaders, "max-headers", httpparse.DefaultMaxHeaders, "most header fields in a request (431 beyond)")
@@ -273,6 +276,8 @@ func (c config) validate() error {
 	}{
 		{"loops", c.loops, 1, ""},
 		{"max-body", c.limits.MaxBody, 64, " bytes"},
+		{"max-batch-bytes", c.maxBatchBytes, 64, " bytes"},
+		{"max-batch-events", c.maxBatchEvents, 1, ""},
 		{"max-request-line", c.limits.MaxRequestLine, 64, " bytes"},
 		{"max-header-bytes", c.limits.MaxHeaderBytes, 64, " bytes"},
 		{"max-headers", c.limits.MaxHeaders, 4, ""},

@@ -84,6 +84,8 @@ func run(args []string) int {
 			Pipeline: pipeline.Config{
 				Limits:           cfg.limits,
 				MaxPendingOutput: cfg.maxOutput,
+				MaxBatchBytes:    cfg.maxBatchBytes,
+				MaxBatchEvents:   cfg.maxBatchEvents,
 				Cluster:          clusterStats(node),
 				Readiness:        ready,
 			},

@@ -1,0 +1,127 @@
+package pipeline
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+
+	"github.com/onemrc/onemrc/event"
+	"github.com/onemrc/onemrc/httpparse"
+)
+
+// POST /events takes a batch: NDJSON or a JSON array of events, optionally gzipped. A
+// batch is all or nothing: it is walked once to validate every element and count them,
+// and only a batch found valid is walked again to record its events, so a refused batch
+// has changed no counter. The second walk decodes each element again instead of keeping
+// the first walk's events: decoding costs about as much as copying an event would, and
+// it keeps the loop's memory at the body (and, gzipped, its inflated copy) alone.
+//
+// Limits: the body the parser frames is bounded by MaxBatchBytes (httpparse's large-body
+// path, 413 at the header when Content-Length says more); a gzip body's inflated size by
+// MaxBatchBytes too (413); the elements by MaxBatchEvents (413).
+
+// Defaults of the batch limits, the one statement of each (the daemon's
+// -max-batch-bytes and -max-batch-events).
+const (
+	DefaultMaxBatchBytes  = 4 << 20
+	DefaultMaxBatchEvents = 100_000
+)
+
+// batchState is one pipeline's batch machinery, reused across batches.
+type batchState struct {
+	walk     event.Batch
+	inflater event.Inflater
+	body     []byte // the JSON answer being built
+}
+
+// keepInflated is the inflate buffer a loop keeps between gzip batches.
+const keepInflated = 1 << 20
+
+// serveBatch answers the POST /events just parsed into p.req and returns its status.
+func (p *Pipeline) serveBatch(mode connMode) int {
+	req := &p.req
+	b := &p.batch
+	body := req.Body
+	switch req.Encoding {
+	case httpparse.EncodingGzip:
+		inflated, err := b.inflater.Gunzip(body, p.maxBatchBytes)
+		if err != nil {
+			return p.refuseBatch(mode, err, 0)
+		}
+		body = inflated
+		defer b.inflater.Release(keepInflated)
+	case httpparse.EncodingOther:
+		return p.refuseBatch(mode, event.ErrUnsupportedEncoding, 0)
+	}
+	format := batchFormat(req.ContentType, body)
+
+	b.walk.Reset(body, format, p.maxBatchEvents)
+	for b.walk.Next(&p.dec, &p.ev) {
+	}
+	if err := b.walk.Err(); err != nil {
+		return p.refuseBatch(mode, err.(*event.Error), b.walk.Index())
+	}
+	accepted := b.walk.Index()
+	b.walk.Reset(body, format, p.maxBatchEvents)
+	for b.walk.Next(&p.dec, &p.ev) {
+		p.shard.Record(&p.ev)
+	}
+	if b.walk.Err() != nil || b.walk.Index() != accepted {
+		panic("BUG: pipeline: a batch walked twice gave two answers")
+	}
+	p.recorded += uint64(accepted)
+	if accepted > 0 {
+		p.batches++
+	}
+
+	b.body = append(b.body[:0], `{"accepted":`...)
+	b.body = strconv.AppendInt(b.body, int64(accepted), 10)
+	b.body = append(b.body, '}')
+	p.out = appendJSON(p.out, mode, b.body, false)
+	return http.StatusOK
+}
+
+// refuseBatch answers a batch that changed nothing: {"error":reason,"index":n}, n the
+// element the error is in (0 for an error of the whole body).
+func (p *Pipeline) refuseBatch(mode connMode, err *event.Error, index int) int {
+	status := http.StatusBadRequest
+	switch err {
+	case event.ErrTooManyEvents, event.ErrBatchTooLarge:
+		status = http.StatusRequestEntityTooLarge
+	case event.ErrUnsupportedEncoding:
+		status = http.StatusUnsupportedMediaType
+	}
+	b := &p.batch
+	b.body = append(b.body[:0], `{"error":"`...)
+	b.body = append(b.body, err.Reason...) // no escaping needed: see event.Error
+	b.body = append(b.body, `","index":`...)
+	b.body = strconv.AppendInt(b.body, int64(index), 10)
+	b.body = append(b.body, '}')
+	p.out = appendHead(p.out, status, mode, jsonType, len(b.body), "")
+	p.out = append(p.out, b.body...)
+	p.metrics.add(offBodyErrors+err.Code(), 1)
+	return status
+}
+
+// batchFormat is the layout the request's media type names, or else the one its body
+// shows (event.SniffBatchFormat): a client that sends no type, or curl's default
+// application/x-www-form-urlencoded, is still understood.
+func batchFormat(contentType, body []byte) event.BatchFormat {
+	mediaType, _, _ := bytes.Cut(contentType, []byte(";"))
+	mediaType = bytes.TrimRight(mediaType, " \t")
+	for _, t := range ndjsonTypes {
+		if bytes.EqualFold(mediaType, []byte(t)) {
+			return event.NDJSON
+		}
+	}
+	if bytes.EqualFold(mediaType, []byte("application/json")) {
+		return event.Array
+	}
+	return event.SniffBatchFormat(body)
+}
+
+// ndjsonTypes are the media types newline-delimited JSON goes by.
+var ndjsonTypes = [...]string{
+	"application/x-ndjson", "application/ndjson", "application/jsonl",
+	"application/x-jsonlines", "application/jsonlines",
+}
