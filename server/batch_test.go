@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// batchBody is NDJSON of n events for users prefix0..prefix(users-1), value 1 each.
+func batchBody(prefix string, from, n, users int) string {
+	var b strings.Builder
+	for i := from; i < from+n; i++ {
+		fmt.Fprintf(&b, "{\"userId\":\"%s%d\",\"value\":1}\n", prefix, i%users)
+	}
+	return b.String()
+}
+
+// postBatch sends one POST /events on c and returns the status and body of its answer.
+func postBatch(t *testing.T, c io.Writer, br *bufio.Reader, fields, body string) (int, string) {
+	t.Helper()
+	_, err := fmt.Fprintf(c, "POST /events HTTP/1.1\r\nHost: t\r\n%sContent-Length: %d\r\n\r\n%s", fields, len(body), body)
+	require.NoError(t, err)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(b)
+}
+
+func TestBatchOverTCP(t *testing.T) {
+	admin := freePort(t)
+	d := startDaemon(t, "-admin-addr", admin, "-loops", "2", "-max-batch-events", "1000")
+	c := d.dial()
+	br := bufio.NewReader(c)
+
+	code, body := postBatch(t, c, br, "Content-Type: application/x-ndjson\r\n", batchBody("u", 0, 1000, 300))
+	assert.Equal(t, 200, code)
+	assert.Equal(t, `{"accepted":1000}`, body)
+
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write([]byte("[" + strings.ReplaceAll(strings.TrimSpace(batchBody("v", 0, 500, 500)), "\n", ",") + "]"))
+	require.NoError(t, zw.Close())
+	code, body = postBatch(t, c, br, "Content-Type: application/json\r\nContent-Encoding: gzip\r\n", gz.String())
+	assert.Equal(t, 200, code)
+	assert.Equal(t, `{"accepted":500}`, body)
+
+	// Refused batches change nothing, and the connection goes on.
+	code, body = postBatch(t, c, br, "", batchBody("w", 0, 1001, 1001))
+	assert.Equal(t, 413, code)
+	assert.Equal(t, `{"error":"too many events in batch","index":1000}`, body)
+	code, body = postBatch(t, c, br, "", batchBody("w", 0, 10, 10)+`{"userId":"w","value":"1"}`)
+	assert.Equal(t, 400, code)
+	assert.Equal(t, `{"error":"value is not a number","index":10}`, body)
+
+	st := d.stats()
+	assert.Equal(t, stats{TotalRequests: 1500, UniqueUsers: 800, Sum: 1500, Avg: 1}, st)
+
+	var fams map[string]*dto.MetricFamily
+	require.Eventually(t, func() bool {
+		fams = scrape(t, admin)
+		v, _ := find(fams, "http_requests_total", "method", "POST", "endpoint", "/events", "status", "400")
+		return v == 1
+	}, 5*time.Second, 50*time.Millisecond)
+	assert.Equal(t, float64(1500), value(t, fams, "events_processed_total"), "a batch counts its events")
+	assert.Equal(t, float64(2), value(t, fams, "http_requests_total", "method", "POST", "endpoint", "/events", "status", "200"), "and is one request")
+	assert.Equal(t, float64(1), value(t, fams, "http_requests_total", "method", "POST", "endpoint", "/events", "status", "413"))
+	assert.Equal(t, float64(1), value(t, fams, "events_failed_total", "reason", "too_many_events_in_batch"))
+	assert.Equal(t, float64(1), value(t, fams, "events_failed_total", "reason", "value_is_not_a_number"))
+}
+
+// A body over -max-batch-bytes is refused from its header (with Expect: 100-continue,
+// before the client sends it) and the connection closed; other connections go on.
+func TestBatchTooLargeIsRefusedAtTheHeader(t *testing.T) {
+	d := startDaemon(t, "-max-batch-bytes", "100000")
+	c := d.dial()
+	_, err := fmt.Fprintf(c, "POST /events HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 100001\r\n\r\n")
+	require.NoError(t, err)
+	out := readUntilClosed(t, c, 5*time.Second)
+	assert.True(t, strings.HasPrefix(out, "HTTP/1.1 413 "), out)
+	assert.NotContains(t, out, "100 Continue")
+	assert.Equal(t, stats{}, d.stats())
+}
+
+// With -data-dir every batch ends a log record of its own, and SIGKILL loses no batch
+// that was answered: each one comes back whole (all its users, all its events) or, had it
+// not been answered, not at all.
+func TestBatchesSurviveSIGKILL(t *testing.T) {
+	for _, mode := range []string{"always", "off"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			admin := freePort(t)
+			d := startDaemon(t, "-data-dir", dir, "-fsync", mode, "-loops", "2", "-admin-addr", admin)
+			c := d.dial()
+			br := bufio.NewReader(c)
+			const batches, size = 20, 1000
+			for i := range batches {
+				code, body := postBatch(t, c, br, "", batchBody("k", i*size, size, 1<<30))
+				require.Equal(t, 200, code, body)
+			}
+			records := value(t, scrape(t, admin), "onemrc_wal_records_total")
+			assert.GreaterOrEqual(t, records, float64(batches), "one record per batch at least")
+			assert.Less(t, records, float64(2*batches), "not one per event")
+			require.NoError(t, d.cmd.Process.Kill())
+			<-d.done
+
+			d2 := startDaemon(t, "-data-dir", dir, "-fsync", mode)
+			assert.Equal(t, stats{TotalRequests: batches * size, UniqueUsers: batches * size, Sum: batches * size, Avg: 1}, d2.stats())
+		})
+	}
+}
