@@ -169,3 +169,83 @@ func (b *Batch) closeArray(i int) *Error {
 	}
 	return nil
 }
+
+// Staged is a batch decoded once, kept as offsets into its body: a caller validates the
+// whole batch (Batch.Stage) before it counts any of it, then counts it without decoding
+// again. Offsets, not views, keep it free of pointers, so filling it costs no write
+// barriers. The zero value is ready; reuse one.
+type Staged struct {
+	body   []byte
+	events []stagedEvent
+	arena  []byte // the unescaped userIds that were written with escapes
+}
+
+type stagedEvent struct {
+	nanos            int64
+	idOff, idLen     uint32 // in body, or in arena when inArena
+	textOff, textLen uint32 // Value.Text in body, when !small
+	small, inArena   bool
+}
+
+// MaxStagedBody is the largest body Stage accepts: offsets are 32 bits.
+const MaxStagedBody = 1 << 30
+
+// Stage walks the batch to its end, keeping each event in st, and returns Err. st holds
+// the events of a walk that ended without error; body must stay unchanged while st is
+// read.
+func (b *Batch) Stage(d *Decoder, st *Staged) error {
+	if len(b.body) > MaxStagedBody {
+		panic("BUG: event: a batch body larger than MaxStagedBody")
+	}
+	st.body, st.events, st.arena = b.body, st.events[:0], st.arena[:0]
+	var ev Event
+	for b.Next(d, &ev) {
+		e := stagedEvent{nanos: ev.Value.Nanos, small: ev.Value.Small, idLen: uint32(len(ev.UserID))}
+		// The scratch holds something after a successful decode only when the userId
+		// had escapes and was unescaped there (member names use it and give it back).
+		if len(d.scratch) > 0 {
+			e.idOff, e.inArena = uint32(len(st.arena)), true
+			st.arena = append(st.arena, ev.UserID...)
+		} else {
+			e.idOff = offsetIn(b.body, ev.UserID)
+		}
+		if !ev.Value.Small {
+			e.textOff, e.textLen = offsetIn(b.body, ev.Value.Text), uint32(len(ev.Value.Text))
+		}
+		st.events = append(st.events, e)
+	}
+	return b.Err()
+}
+
+// offsetIn is where v, a view into body sliced with two indices, starts in body.
+func offsetIn(body, v []byte) uint32 { return uint32(cap(body) - cap(v)) }
+
+// Len is the number of events staged.
+func (st *Staged) Len() int { return len(st.events) }
+
+// Event sets ev to the i-th event staged: views into the body and st, valid until the
+// next Stage.
+func (st *Staged) Event(i int, ev *Event) {
+	e := &st.events[i]
+	if e.inArena {
+		ev.UserID = st.arena[e.idOff : e.idOff+e.idLen]
+	} else {
+		ev.UserID = st.body[e.idOff : e.idOff+e.idLen]
+	}
+	ev.Value = Value{Nanos: e.nanos, Small: e.small}
+	if !e.small {
+		ev.Value.Text = st.body[e.textOff : e.textOff+e.textLen]
+	}
+}
+
+// Release forgets the body and drops buffers grown past keep events, so that one large
+// batch does not pin its memory on an idle loop.
+func (st *Staged) Release(keep int) {
+	st.body = nil
+	if cap(st.events) > keep {
+		st.events = nil
+	}
+	if cap(st.arena) > keep*16 {
+		st.arena = nil
+	}
+}

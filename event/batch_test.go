@@ -3,6 +3,8 @@ package event
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -21,7 +23,8 @@ func copyEvent(ev *Event) decodedEvent {
 	return decodedEvent{user: string(ev.UserID), nanos: ev.Value.Nanos, text: string(ev.Value.Text)}
 }
 
-// walkBatch walks body to its end and returns the events, the error and the index.
+// walkBatch walks body to its end and returns the events, the error and the index. It
+// also stages the batch and panics unless Stage agrees with the walk.
 func walkBatch(body []byte, f BatchFormat, maxEvents int) ([]decodedEvent, error, int) {
 	var (
 		b   Batch
@@ -33,7 +36,24 @@ func walkBatch(body []byte, f BatchFormat, maxEvents int) ([]decodedEvent, error
 	for b.Next(&d, &ev) {
 		out = append(out, copyEvent(&ev))
 	}
-	return out, b.Err(), b.Index()
+	err, index := b.Err(), b.Index()
+
+	var st Staged
+	b.Reset(body, f, maxEvents)
+	if serr := b.Stage(&d, &st); serr != err || b.Index() != index {
+		panic(fmt.Sprintf("Stage: %v at %d, the walk: %v at %d", serr, b.Index(), err, index))
+	}
+	if err == nil {
+		var staged []decodedEvent
+		for i := range st.Len() {
+			st.Event(i, &ev)
+			staged = append(staged, copyEvent(&ev))
+		}
+		if !reflect.DeepEqual(staged, out) {
+			panic(fmt.Sprintf("staged %v, walked %v", staged, out))
+		}
+	}
+	return out, err, index
 }
 
 func whole(user string, n int64) decodedEvent {
@@ -57,6 +77,12 @@ var batchCases = []struct {
 	{"ndjson escapes per line", NDJSON, "{\"userId\":\"\\u0061x\",\"value\":0.5}\n{\"value\":1e2,\"userId\":\"b\\n\"}",
 		[]decodedEvent{{user: "ax", nanos: 5e8}, whole("b\n", 100)}, nil, 0},
 	{"ndjson empty", NDJSON, "", nil, nil, 0},
+	{"escaped userId, then an escaped name", NDJSON, "{\"userId\":\"\\u0061b\",\"v\\u0061lue\":1}\n{\"userId\":\"c\",\"value\":2}",
+		[]decodedEvent{whole("ab", 1), whole("c", 2)}, nil, 0},
+	{"escaped name, then a plain userId", Array, "[{\"v\\u0061lue\":1,\"userId\":\"ab\"},{\"userId\":\"\\\\\",\"value\":1.5e400}]",
+		[]decodedEvent{whole("ab", 1)}, ErrValueOutOfRange, 1},
+	{"escaped name, plain userId, big value", Array, "[{\"v\\u0061lue\":1,\"userId\":\"ab\"},{\"userId\":\"\\\\\",\"value\":1.0000000001}]",
+		[]decodedEvent{whole("ab", 1), {user: "\\", text: "1.0000000001"}}, nil, 0},
 	{"ndjson only blank lines", NDJSON, "\n \n\r\n", nil, nil, 0},
 	{"ndjson bad second line", NDJSON, "{\"userId\":\"a\",\"value\":1}\n{\"userId\":\"b\"}\n",
 		[]decodedEvent{whole("a", 1)}, ErrMissingValue, 1},

@@ -64,32 +64,36 @@ func (p *Pipeline) Serve(c *Conn, in []byte) Batch {
 	data, seen := in, 0
 	if len(c.partial) > 0 {
 		seen = len(c.partial)
-		c.partial = append(c.partial, in...)
+		c.partial = append(p.growPartial(c.partial, len(c.partial)+len(in), c.need), in...)
 		data = c.partial
 	}
 	if len(data) < c.need || c.parse.Blocked(data, seen) {
-		c.keepPartial(data, 0)
+		p.keepPartial(c, data, 0)
 		return Batch{Partial: true}
 	}
 	consumed, closeConn := p.Process(c, data)
 	b := Batch{Parsed: true, Answered: p.answered, Recorded: p.recorded, Batches: p.batches,
 		Partial: consumed < len(data), HeaderDone: p.req.HeaderDone, Close: closeConn}
 	if closeConn {
+		p.spares.put(c.partial)
 		c.Forget()
 	} else {
-		c.keepPartial(data, consumed)
+		p.keepPartial(c, data, consumed)
 	}
 	return b
 }
 
-// keepPartial keeps data[consumed:], the start of a request, for the next read. data is
-// either the read (not ours to keep) or c.partial.
-func (c *Conn) keepPartial(data []byte, consumed int) {
+// keepPartial keeps data[consumed:], the start of a request, on c for the next read. data
+// is either the read (not ours to keep) or c.partial.
+func (p *Pipeline) keepPartial(c *Conn, data []byte, consumed int) {
 	rest := data[consumed:]
 	switch {
 	case len(rest) == 0:
 		if cap(c.partial) > maxKeptPartial {
-			c.partial = nil // a large request does not pin its buffer on an idle connection
+			// A large request does not pin its buffer on an idle connection; the loop
+			// keeps it for the next one.
+			p.spares.put(c.partial)
+			c.partial = nil
 		} else {
 			c.partial = c.partial[:0]
 		}
@@ -98,9 +102,80 @@ func (c *Conn) keepPartial(data []byte, consumed int) {
 			c.partial = c.partial[:copy(c.partial, rest)]
 		}
 	default:
-		c.partial = append(c.partial[:0], rest...)
+		c.partial = append(p.growPartial(c.partial[:0], len(rest), c.need), rest...)
 	}
 }
 
+// growPartial returns buf, or a larger buffer holding the same bytes, with room for n
+// bytes. A request whose parser said how long it will be (need: a Content-Length body)
+// gets that room at once when it is within growAhead, so that a batch arriving in many
+// reads is copied once, not once per doubling; a claim beyond that is believed only as
+// the bytes arrive, so that a client announcing a large body and sending nothing costs
+// nothing. The buffer comes from the loop's spares when one fits.
+func (p *Pipeline) growPartial(buf []byte, n, need int) []byte {
+	if n <= cap(buf) {
+		return buf
+	}
+	want := max(n, 2*cap(buf))
+	if need > want {
+		want = min(need, max(want, growAhead))
+	}
+	grown := p.spares.take(want)
+	if grown == nil {
+		grown = make([]byte, 0, want)
+	}
+	grown = append(grown[:0], buf...)
+	p.spares.put(buf)
+	return grown
+}
+
+// growAhead is how much room a request that announced its length gets before its bytes
+// arrive.
+const growAhead = 256 << 10
+
 // maxKeptPartial is the largest partial-request buffer an idle connection keeps.
 const maxKeptPartial = 4 << 10
+
+// spares are a loop's large request buffers, kept between requests so that a stream of
+// batches (tens of KiB each) does not allocate a buffer per batch: at most maxSpares of
+// them, maxSpareBytes in all.
+type spares struct {
+	bufs  [maxSpares][]byte
+	bytes int
+}
+
+const (
+	maxSpares     = 8
+	maxSpareBytes = 1 << 20
+)
+
+// take returns the smallest spare with room for n bytes, emptied, or nil.
+func (s *spares) take(n int) []byte {
+	best := -1
+	for i, b := range s.bufs {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(s.bufs[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	b := s.bufs[best]
+	s.bufs[best] = nil
+	s.bytes -= cap(b)
+	return b[:0]
+}
+
+// put keeps b, larger than an idle connection keeps, when there is room for it.
+func (s *spares) put(b []byte) {
+	if cap(b) <= maxKeptPartial || s.bytes+cap(b) > maxSpareBytes {
+		return
+	}
+	for i := range s.bufs {
+		if s.bufs[i] == nil {
+			s.bufs[i] = b[:0]
+			s.bytes += cap(b)
+			return
+		}
+	}
+}

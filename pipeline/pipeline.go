@@ -80,6 +80,7 @@ type Pipeline struct {
 	answered  uint64 // requests the last Process answered
 
 	batch                         batchState
+	spares                        spares // large request buffers between requests
 	maxBatchBytes, maxBatchEvents int    // the Config's, defaults applied
 	recorded                      uint64 // events the last Process recorded
 	batches                       uint64 // batches (POST /events) the last Process recorded

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/onemrc/onemrc/cluster"
+	"github.com/onemrc/onemrc/event"
 	"github.com/onemrc/onemrc/httpparse"
 	"github.com/onemrc/onemrc/loop"
 	"github.com/onemrc/onemrc/pipeline"
@@ -282,6 +283,9 @@ func (c config) validate() error {
 		{"max-header-bytes", c.limits.MaxHeaderBytes, 64, " bytes"},
 		{"max-headers", c.limits.MaxHeaders, 4, ""},
 		{"max-pending-output", c.maxOutput, 4 << 10, " bytes"},
+	}
+	if c.maxBatchBytes > event.MaxStagedBody {
+		return fmt.Errorf("-max-batch-bytes %d: at most %d", c.maxBatchBytes, event.MaxStagedBody)
 	}
 	if c.maxConns < 0 {
 		return fmt.Errorf("-max-conns %d: must be 0 (no cap) or more", c.maxConns)

@@ -218,5 +218,5 @@ func TestRunStopsAtTheTimeout(t *testing.T) {
 	assert.Less(t, time.Since(start), 5*time.Second)
 	assert.False(t, rep.Pass)
 	assert.Contains(t, out.String(), "run exceeded -timeout 500ms")
-	assert.Contains(t, out.String(), "4 request errors", "each connection's request in flight is lost")
+	assert.Contains(t, out.String(), "1,004 events not acknowledged", "each connection's request in flight is lost")
 }

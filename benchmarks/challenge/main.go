@@ -8,6 +8,7 @@
 //
 //	go run ./benchmarks/challenge                    # the standard 1MRC run
 //	go run ./benchmarks/challenge -pipeline 16 -half
+//	go run ./benchmarks/challenge -n 10000000 -batch 1000   # NDJSON batches to POST /events
 //	go run ./benchmarks/challenge -addr 127.0.0.1:8080 -pid $(pgrep -n onemrcd)
 package main
 
@@ -29,6 +30,7 @@ type options struct {
 	Users       int
 	RPS         int
 	Pipeline    int
+	Batch       int
 	Half        bool
 	Addr        string
 	JSON        string
@@ -50,6 +52,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.Users, "users", 75_000, "distinct users: event i is from user_(i % users)")
 	fs.IntVar(&o.RPS, "rps", 0, "total request rate limit per second (0 = unlimited)")
 	fs.IntVar(&o.Pipeline, "pipeline", 1, "requests in flight per connection")
+	fs.IntVar(&o.Batch, "batch", 0, "send the events this many at a time as NDJSON POST /events batches (0: one POST /event each)")
 	fs.BoolVar(&o.Half, "half", false, "send values i%1000 + 0.5 (as the challenge's Go clients do)")
 	fs.StringVar(&o.Addr, "addr", "", "target a running daemon at host:port instead of starting one")
 	fs.StringVar(&o.JSON, "json", "", "also write the result as JSON to this file")
@@ -83,6 +86,8 @@ func parseFlags(args []string) (options, error) {
 		return o, errors.New("-rps must be >= 0")
 	case o.Pipeline < 1:
 		return o, errors.New("-pipeline must be >= 1")
+	case o.Batch < 0:
+		return o, errors.New("-batch must be >= 0")
 	case o.Timeout <= 0:
 		return o, errors.New("-timeout must be > 0")
 	case o.Loops < 0:

@@ -43,6 +43,7 @@ type optionsReport struct {
 	Users    int    `json:"users"`
 	RPS      int    `json:"rps"`
 	Pipeline int    `json:"pipeline"`
+	Batch    int    `json:"batch"`
 	Half     bool   `json:"half"`
 	Addr     string `json:"addr,omitempty"`
 	Timeout  string `json:"timeout"`
@@ -55,6 +56,8 @@ type loadReport struct {
 	ConnectSec float64        `json:"connectSeconds"`
 	Conns      int            `json:"connections"`
 	ReqPerSec  float64        `json:"reqPerSec"`
+	EventsPerS float64        `json:"eventsPerSec"`
+	Requests   uint64         `json:"requests"`
 	Sent       uint64         `json:"sent"`
 	OK         uint64         `json:"ok"`
 	Errors     uint64         `json:"errors"`
@@ -86,7 +89,8 @@ type expectedReport struct {
 type usageReport struct {
 	PID               int     `json:"pid"`
 	CPUSeconds        float64 `json:"cpuSeconds"`
-	CPUSecondsPer1000 float64 `json:"cpuSecondsPer1000Requests"`
+	CPUSecondsPer1000 float64 `json:"cpuSecondsPer1000Events"`
+	NsPerEvent        float64 `json:"cpuNsPerEvent"`
 	PeakRSSBytes      int64   `json:"peakRssBytes"`
 }
 
@@ -94,7 +98,7 @@ func newReport(o options) *report {
 	return &report{
 		Started: time.Now(),
 		Options: optionsReport{
-			N: o.N, Conns: o.Conns, Users: o.Users, RPS: o.RPS, Pipeline: o.Pipeline,
+			N: o.N, Conns: o.Conns, Users: o.Users, RPS: o.RPS, Pipeline: o.Pipeline, Batch: o.Batch,
 			Half: o.Half, Addr: o.Addr, Timeout: o.Timeout.String(), Loops: o.Loops, PID: o.PID,
 		},
 	}
@@ -116,7 +120,7 @@ func (r *report) setLoad(res loadgen.Result, want loadgen.Figures) {
 	l := &loadReport{
 		Seconds: res.Elapsed.Seconds(), ConnectSec: res.ConnectTime.Seconds(), Conns: res.Conns,
 		Sent: res.Sent, OK: res.OK, Errors: res.Errors(), Non200: res.Non200,
-		ConnErrors: res.ConnErrors, Lost: res.Lost, Unsent: res.Unsent,
+		ConnErrors: res.ConnErrors, Lost: res.Lost, Unsent: res.Unsent, Requests: res.Requests,
 		LatencyNs: latencyReport{
 			P50: lat.Percentile(50), P90: lat.Percentile(90), P99: lat.Percentile(99),
 			P999: lat.Percentile(99.9), Max: lat.Max(), Mean: lat.Mean(),
@@ -126,7 +130,8 @@ func (r *report) setLoad(res loadgen.Result, want loadgen.Figures) {
 		},
 	}
 	if res.Elapsed > 0 {
-		l.ReqPerSec = float64(res.OK+res.Non200) / res.Elapsed.Seconds()
+		l.EventsPerS = float64(res.OK+res.Non200) / res.Elapsed.Seconds()
+		l.ReqPerSec = float64(res.Requests) / res.Elapsed.Seconds()
 	}
 	r.Load = l
 }
@@ -138,8 +143,8 @@ func (r *report) header() string {
 	if o.RPS > 0 {
 		rps = thousands.Uint(uint64(o.RPS)) + "/s"
 	}
-	return fmt.Sprintf("onemrc challenge  %s\n  -n %d -c %d -users %d -pipeline %d -half=%v -rps %s -timeout %s\n",
-		r.Started.Format(time.RFC3339), o.N, o.Conns, o.Users, o.Pipeline, o.Half, rps, o.Timeout)
+	return fmt.Sprintf("onemrc challenge  %s\n  -n %d -c %d -users %d -pipeline %d -batch %d -half=%v -rps %s -timeout %s\n",
+		r.Started.Format(time.RFC3339), o.N, o.Conns, o.Users, o.Pipeline, o.Batch, o.Half, rps, o.Timeout)
 }
 
 // table renders the result for people.
@@ -155,8 +160,13 @@ func (r *report) table() string {
 	row("target", "%s", target)
 	if l := r.Load; l != nil {
 		row("total time", "%.3f s  (after %.3f s opening %s connections)", l.Seconds, l.ConnectSec, thousands.Uint(uint64(l.Conns)))
-		row("throughput", "%s req/s", thousands.Uint(uint64(l.ReqPerSec)))
-		row("requests", "%s sent, %s answered 200", thousands.Uint(l.Sent), thousands.Uint(l.OK))
+		if r.Options.Batch > 0 {
+			row("throughput", "%s events/s  (%s batch requests/s)", thousands.Uint(uint64(l.EventsPerS)), thousands.Uint(uint64(l.ReqPerSec)))
+			row("events", "%s sent in %s requests, %s accepted", thousands.Uint(l.Sent), thousands.Uint(l.Requests), thousands.Uint(l.OK))
+		} else {
+			row("throughput", "%s req/s", thousands.Uint(uint64(l.ReqPerSec)))
+			row("requests", "%s sent, %s answered 200", thousands.Uint(l.Sent), thousands.Uint(l.OK))
+		}
 		row("errors", "%s  (non-200 %s, connection %s, unanswered %s, unsent %s)",
 			thousands.Uint(l.Errors), thousands.Uint(l.Non200), thousands.Uint(l.ConnErrors), thousands.Uint(l.Lost), thousands.Uint(l.Unsent))
 		lat := l.LatencyNs
@@ -168,7 +178,7 @@ func (r *report) table() string {
 			row(name, "not measured (needs the daemon it starts, or -pid)")
 			return
 		}
-		row(name+" CPU", "%.4f s per 1,000 requests  (%.2f s in all)", u.CPUSecondsPer1000, u.CPUSeconds)
+		row(name+" CPU", "%s  (%.2f s in all)", perEvent(u, r.Options.Batch), u.CPUSeconds)
 		row(name+" peak RSS", "%.1f MiB", float64(u.PeakRSSBytes)/(1<<20))
 	}
 	if r.Probe != nil {
@@ -176,7 +186,7 @@ func (r *report) table() string {
 	}
 	usage("server", r.Server)
 	if r.Client != nil {
-		row("client CPU", "%.4f s per 1,000 requests  (%.2f s in all)", r.Client.CPUSecondsPer1000, r.Client.CPUSeconds)
+		row("client CPU", "%s  (%.2f s in all)", perEvent(r.Client, r.Options.Batch), r.Client.CPUSeconds)
 	}
 	if r.StatsBefore != "" {
 		row("/stats before", "%s", r.StatsBefore)
@@ -248,4 +258,13 @@ func writeLog(path, text string) error {
 		return err
 	}
 	return os.WriteFile(path, []byte(text), 0o644)
+}
+
+// perEvent is a process's CPU per event: per request in the 1MRC form (one event each),
+// per event in nanoseconds for batches.
+func perEvent(u *usageReport, batch int) string {
+	if batch > 0 {
+		return fmt.Sprintf("%.0f ns per event", u.NsPerEvent)
+	}
+	return fmt.Sprintf("%.4f s per 1,000 requests", u.CPUSecondsPer1000)
 }

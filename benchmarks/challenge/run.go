@@ -124,7 +124,7 @@ func (r *report) execute(ctx context.Context, o options, root string, rootErr er
 	want := loadgen.Expected(uint64(o.N), uint64(o.Users), o.Half)
 	progress, wait, err := loadgen.Start(ctx, loadgen.Config{
 		Addr: addr, Requests: o.N, Conns: o.Conns, Users: o.Users,
-		Pipeline: o.Pipeline, Half: o.Half, RPS: o.RPS,
+		Pipeline: o.Pipeline, Half: o.Half, RPS: o.RPS, Batch: o.Batch,
 	})
 	if err != nil {
 		return err
@@ -153,7 +153,7 @@ func (r *report) execute(ctx context.Context, o options, root string, rootErr er
 	<-shown
 	r.setLoad(res, want)
 	if n := res.Errors(); n > 0 {
-		r.fail("%s request errors", thousands.Uint(n))
+		r.fail("%s events not acknowledged", thousands.Uint(n))
 	}
 
 	if serverOK {
@@ -199,6 +199,7 @@ func usage(pid int, before, after procstat.Sample, res loadgen.Result) *usageRep
 	}
 	if answered := res.OK + res.Non200; answered > 0 {
 		u.CPUSecondsPer1000 = u.CPUSeconds / float64(answered) * 1000
+		u.NsPerEvent = u.CPUSeconds / float64(answered) * 1e9
 	}
 	return u
 }

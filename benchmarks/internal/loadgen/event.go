@@ -20,24 +20,32 @@ const (
 	bodyValue  = "\",\"value\":"
 	bodyHalf   = ".5"
 	bodyEnd    = "}"
+
+	// A batch: the same header set with NDJSON, then one line per event.
+	batchStart  = "POST /events HTTP/1.1\r\nHost: "
+	batchMiddle = "\r\nUser-Agent: onemrc-challenge\r\nContent-Type: application/x-ndjson\r\nContent-Length: "
+	lineStart   = "{\"userId\":\"user_"
+	lineEnd     = "}\n"
 )
 
 // Encoder appends the request bytes of event i. It is a fixed template in
 // which only the Content-Length, user number and value digits vary; Append
 // allocates nothing once dst has room (about 200 bytes per request).
 type Encoder struct {
-	head  []byte // headStart + host + headMiddle
-	users uint64
-	half  bool
+	head      []byte // headStart + host + headMiddle
+	batchHead []byte // batchStart + host + batchMiddle
+	users     uint64
+	half      bool
 }
 
 // NewEncoder returns an Encoder for requests to host (the Host header value)
 // with the given number of distinct users (at least 1).
 func NewEncoder(host string, users int, half bool) *Encoder {
 	return &Encoder{
-		head:  []byte(headStart + host + headMiddle),
-		users: uint64(max(users, 1)),
-		half:  half,
+		head:      []byte(headStart + host + headMiddle),
+		batchHead: []byte(batchStart + host + batchMiddle),
+		users:     uint64(max(users, 1)),
+		half:      half,
 	}
 }
 
@@ -69,6 +77,33 @@ func (e *Encoder) Append(dst []byte, i uint64) []byte {
 		dst = append(dst, bodyHalf...)
 	}
 	return append(dst, bodyEnd...)
+}
+
+// AppendBatch appends one POST /events request carrying events first..first+count-1
+// as NDJSON, one line each, to dst.
+func (e *Encoder) AppendBatch(dst []byte, first, count uint64) []byte {
+	fixed := len(lineStart) + len(bodyValue) + len(lineEnd)
+	if e.half {
+		fixed += len(bodyHalf)
+	}
+	bodyLen := 0
+	for i := first; i < first+count; i++ {
+		bodyLen += fixed + decimalDigits(i%e.users) + decimalDigits(i%valueCycle)
+	}
+	dst = append(dst, e.batchHead...)
+	dst = strconv.AppendUint(dst, uint64(bodyLen), 10)
+	dst = append(dst, "\r\n\r\n"...)
+	for i := first; i < first+count; i++ {
+		dst = append(dst, lineStart...)
+		dst = strconv.AppendUint(dst, i%e.users, 10)
+		dst = append(dst, bodyValue...)
+		dst = strconv.AppendUint(dst, i%valueCycle, 10)
+		if e.half {
+			dst = append(dst, bodyHalf...)
+		}
+		dst = append(dst, lineEnd...)
+	}
+	return dst
 }
 
 // decimalDigits is the length of v written in base 10.

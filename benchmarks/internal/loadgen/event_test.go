@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -123,6 +124,29 @@ func TestExpectedMatchesBruteForce(t *testing.T) {
 				sumHalves += v
 			}
 			assert.Equal(t, sumHalves, Expected(n, 7, half).SumHalves, "n=%d half=%v", n, half)
+		}
+	}
+}
+
+// A batch request is a valid HTTP request whose NDJSON lines are, one by one, the bodies
+// Append sends for the same events.
+func TestAppendBatchCarriesTheSameEvents(t *testing.T) {
+	for _, half := range []bool{false, true} {
+		enc := NewEncoder("h:1", 7, half)
+		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(enc.AppendBatch(nil, 995, 12))))
+		require.NoError(t, err)
+		assert.Equal(t, "/events", req.URL.Path)
+		assert.Equal(t, "application/x-ndjson", req.Header.Get("Content-Type"))
+		body, err := io.ReadAll(req.Body)
+		require.NoError(t, err)
+		lines := strings.SplitAfter(string(body), "\n")
+		require.Len(t, lines, 13) // 12 lines and the empty rest after the last LF
+		for k, line := range lines[:12] {
+			single, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(enc.Append(nil, uint64(995+k)))))
+			require.NoError(t, err)
+			want, err := io.ReadAll(single.Body)
+			require.NoError(t, err)
+			assert.Equal(t, string(want)+"\n", line)
 		}
 	}
 }

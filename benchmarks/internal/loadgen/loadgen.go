@@ -19,6 +19,10 @@ type Config struct {
 	Pipeline int    // requests in flight per connection (1 = no pipelining)
 	Half     bool   // values i%1000 + 0.5 instead of i%1000
 	RPS      int    // total request rate limit; 0 = unlimited
+	// Batch, when above 0, sends the events Batch at a time as NDJSON POST /events
+	// requests (the last one shorter); 0 sends one POST /event per event. Pipeline and
+	// RPS then count requests, and every count in Result counts events.
+	Batch int
 }
 
 // LatencyHighest is the largest latency (ns) the histograms resolve; larger
@@ -31,14 +35,15 @@ type Result struct {
 	// started to the last response; ConnectTime is the setup before it.
 	Elapsed     time.Duration
 	ConnectTime time.Duration
-	Conns       int    // connections opened (at most one per event)
-	Sent        uint64 // requests written
-	OK          uint64 // 200 responses
-	Non200      uint64 // other complete responses
-	ConnErrors  uint64 // connections that failed (refused, reset, bad bytes)
-	Lost        uint64 // requests written but never answered
-	Unsent      uint64 // events never sent because every connection had failed
-	Latency     *hist.Histogram
+	Conns       int             // connections opened (at most one per request)
+	Sent        uint64          // events written
+	OK          uint64          // events answered 200 (in batch mode: with {"accepted":k} for all k)
+	Non200      uint64          // events answered otherwise
+	ConnErrors  uint64          // connections that failed (refused, reset, bad bytes)
+	Lost        uint64          // events written but never answered
+	Unsent      uint64          // events never sent because every connection had failed
+	Requests    uint64          // HTTP responses parsed (one per event, or one per batch)
+	Latency     *hist.Histogram // per request
 }
 
 // Errors is every failure a run counts: non-200 answers, failed
@@ -83,6 +88,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("loadgen: need at least one user, got %d", c.Users)
 	case c.RPS < 0:
 		return fmt.Errorf("loadgen: negative rate %d", c.RPS)
+	case c.Batch < 0:
+		return fmt.Errorf("loadgen: negative batch size %d", c.Batch)
 	}
 	return nil
 }

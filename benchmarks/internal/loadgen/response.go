@@ -11,8 +11,9 @@ const (
 
 // Response is the part of a parsed response the load client acts on.
 type Response struct {
-	Status int  // the three-digit status code
-	Close  bool // "Connection: close" was sent: no more responses follow
+	Status int    // the three-digit status code
+	Close  bool   // "Connection: close" was sent: no more responses follow
+	Body   []byte // the body, a view into the buffer parsed
 }
 
 // ParseResponse reads one HTTP/1.1 response at the start of buf and returns
@@ -85,6 +86,7 @@ func ParseResponse(buf []byte) (Response, int, error) {
 	if len(buf) < total {
 		return r, 0, ErrNeedMore
 	}
+	r.Body = buf[headEnd+4 : total]
 	return r, total, nil
 }
 

@@ -102,7 +102,7 @@ func FuzzParseResponse(f *testing.F) {
 		}
 		// Parsing is a pure function of the bytes it consumed.
 		again, n2, err := ParseResponse(data[:n])
-		if err != nil || n2 != n || again != resp {
+		if err != nil || n2 != n || again.Status != resp.Status || again.Close != resp.Close || !bytes.Equal(again.Body, resp.Body) {
 			t.Fatalf("reparse: %v %d %+v", err, n2, again)
 		}
 		// Where net/http also reads a response from the same bytes, it must

@@ -11,16 +11,18 @@ import (
 
 // run is the state shared by all connections of one load run.
 type run struct {
-	cfg      Config
-	enc      *Encoder
-	n        uint64
-	next     atomic.Uint64 // next event index to claim; may overshoot n
-	lim      *limiter
-	base     time.Time // monotonic origin of every timestamp
-	sessions []*session
-	hists    []*hist.Histogram // one per event loop; see bindHist
-	histMu   sync.Mutex
-	loopHist map[any]*hist.Histogram
+	cfg  Config
+	enc  *Encoder
+	n    uint64
+	next atomic.Uint64 // next event index to claim; may overshoot n
+	// perRequest is the events one request carries (Config.Batch, at least 1).
+	perRequest uint64
+	lim        *limiter
+	base       time.Time // monotonic origin of every timestamp
+	sessions   []*session
+	hists      []*hist.Histogram // one per event loop; see bindHist
+	histMu     sync.Mutex
+	loopHist   map[any]*hist.Histogram
 
 	connectTime time.Duration // connecting every socket, before the clock
 	elapsed     time.Duration // the clock: first request to last close
@@ -34,14 +36,17 @@ func newRun(cfg Config) *run {
 		base: time.Now(),
 	}
 	r.lim = newLimiter(cfg.RPS, r.now())
-	// A connection beyond the n-th would only open and close again.
-	conns := min(cfg.Conns, max(cfg.Requests, 1))
+	r.perRequest = uint64(max(cfg.Batch, 1))
+	// A connection beyond the last request would only open and close again.
+	requests := (uint64(cfg.Requests) + r.perRequest - 1) / r.perRequest
+	conns := min(cfg.Conns, int(max(requests, 1)))
 	r.sessions = make([]*session, conns)
 	for i := range r.sessions {
 		r.sessions[i] = &session{
 			r:      r,
 			sentAt: make([]int64, cfg.Pipeline),
-			wbuf:   make([]byte, 0, 256*cfg.Pipeline),
+			events: make([]uint32, cfg.Pipeline),
+			wbuf:   make([]byte, 0, 256*cfg.Pipeline*int(r.perRequest)),
 		}
 	}
 	return r
@@ -50,13 +55,17 @@ func newRun(cfg Config) *run {
 // now is the time since the run began, in nanoseconds (monotonic clock).
 func (r *run) now() int64 { return int64(time.Since(r.base)) }
 
-// claim hands out the next unsent event index, or false once all n are out.
-func (r *run) claim() (uint64, bool) {
+// claim hands out the next unsent request: its first event index and its count of
+// events (perRequest, or fewer for the last), or false once all n are out.
+func (r *run) claim() (first, count uint64, ok bool) {
 	if r.next.Load() >= r.n { // keep the counter from growing without bound
-		return 0, false
+		return 0, 0, false
 	}
-	i := r.next.Add(1) - 1
-	return i, i < r.n
+	first = r.next.Add(r.perRequest) - r.perRequest
+	if first >= r.n {
+		return 0, 0, false
+	}
+	return first, min(r.perRequest, r.n-first), true
 }
 
 // exhausted reports whether every event has been claimed.
@@ -104,6 +113,7 @@ func (r *run) result() Result {
 		res.Non200 += s.non200.Load()
 		res.ConnErrors += s.connErrors.Load()
 		res.Lost += s.lost.Load()
+		res.Requests += s.requests.Load()
 	}
 	for _, h := range r.hists {
 		res.Latency.Merge(h)
@@ -118,8 +128,8 @@ func (r *run) result() Result {
 // goroutine serving the connection and read by Progress; the padding keeps
 // two connections' counters off one cache line.
 type counters struct {
-	sent, ok, non200, connErrors, lost atomic.Uint64
-	_                                  [64 - 5*8%64]byte
+	sent, ok, non200, connErrors, lost, requests atomic.Uint64
+	_                                            [64 - 6*8%64]byte
 }
 
 // session is one keep-alive connection's request pipeline, independent of
@@ -127,9 +137,11 @@ type counters struct {
 type session struct {
 	counters
 	r        *run
-	wbuf     []byte  // requests encoded but not yet written
-	sentAt   []int64 // ring of write times of the requests in flight, FIFO
-	head     int     // ring index of the oldest request in flight
+	wbuf     []byte   // requests encoded but not yet written
+	sentAt   []int64  // ring of write times of the requests in flight, FIFO
+	events   []uint32 // ring of their event counts, alongside sentAt
+	eventsIn uint64   // the events of the requests in flight
+	head     int      // ring index of the oldest request in flight
 	inflight int
 	closing  bool            // the daemon announced Connection: close
 	finished bool            // ended normally: nothing left to send or receive
@@ -146,18 +158,24 @@ func (s *session) fill(now int64) (wait time.Duration) {
 		if wait = s.r.lim.take(now); wait > 0 {
 			break
 		}
-		i, ok := s.r.claim()
+		first, count, ok := s.r.claim()
 		if !ok {
 			break
 		}
-		s.wbuf = s.r.enc.Append(s.wbuf, i)
+		if s.r.cfg.Batch > 0 {
+			s.wbuf = s.r.enc.AppendBatch(s.wbuf, first, count)
+		} else {
+			s.wbuf = s.r.enc.Append(s.wbuf, first)
+		}
 		tail := s.head + s.inflight
 		if tail >= len(s.sentAt) {
 			tail -= len(s.sentAt)
 		}
 		s.sentAt[tail] = now
+		s.events[tail] = uint32(count)
+		s.eventsIn += count
 		s.inflight++
-		added++
+		added += int(count)
 	}
 	s.sent.Add(uint64(added))
 	return wait
@@ -168,7 +186,7 @@ func (s *session) fill(now int64) (wait time.Duration) {
 // request order, RFC 9112 §9.3.2) and returns the bytes consumed. A partial
 // trailing response is left for the next call.
 func (s *session) consume(buf []byte, now int64) (used int, err error) {
-	var ok, non200 uint64
+	var ok, non200, requests uint64
 	for used < len(buf) && !s.closing {
 		resp, n, perr := ParseResponse(buf[used:])
 		if errors.Is(perr, ErrNeedMore) {
@@ -183,23 +201,38 @@ func (s *session) consume(buf []byte, now int64) (used int, err error) {
 			break
 		}
 		s.hist.Record(now - s.sentAt[s.head])
+		count := uint64(s.events[s.head])
 		s.head++
 		if s.head == len(s.sentAt) {
 			s.head = 0
 		}
 		s.inflight--
-		if resp.Status == 200 {
-			ok++
+		s.eventsIn -= count
+		requests++
+		if resp.Status == 200 && (s.r.cfg.Batch == 0 || acceptedAll(resp.Body, count)) {
+			ok += count
 		} else {
-			non200++
+			non200 += count
 		}
 		used += n
 		s.closing = resp.Close
 	}
-	// One atomic add per batch, not per response: Progress reads these.
+	// One atomic add per read, not per response: Progress reads these.
 	s.ok.Add(ok)
 	s.non200.Add(non200)
+	s.requests.Add(requests)
 	return used, err
+}
+
+// acceptedAll reports whether body is exactly {"accepted":count}: the daemon counted
+// the whole batch.
+func acceptedAll(body []byte, count uint64) bool {
+	const prefix = `{"accepted":`
+	if len(body) < len(prefix)+2 || string(body[:len(prefix)]) != prefix || body[len(body)-1] != '}' {
+		return false
+	}
+	n, ok := parseLength(body[len(prefix) : len(body)-1])
+	return ok && uint64(n) == count
 }
 
 // idle reports whether the session has nothing in flight and nothing more
@@ -223,6 +256,6 @@ func (s *session) fail() {
 		return
 	}
 	s.connErrors.Add(1)
-	s.lost.Add(uint64(s.inflight))
-	s.inflight = 0
+	s.lost.Add(s.eventsIn)
+	s.inflight, s.eventsIn = 0, 0
 }
