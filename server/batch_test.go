@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,4 +119,54 @@ func TestBatchesSurviveSIGKILL(t *testing.T) {
 			assert.Equal(t, stats{TotalRequests: batches * size, UniqueUsers: batches * size, Sum: batches * size, Avg: 1}, d2.stats())
 		})
 	}
+}
+
+// Many connections send batches at once, so that one turn of a loop serves several: the
+// stats are exact, and so is what the log restores after SIGKILL.
+func TestConcurrentBatchesAreExactAndLogged(t *testing.T) {
+	dir := t.TempDir()
+	d := startDaemon(t, "-loops", "2", "-data-dir", dir, "-fsync", "off")
+	const conns, perConn, size, users = 40, 10, 500, 75_000
+	var wg sync.WaitGroup
+	failures := make(chan string, conns)
+	for k := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := d.dial()
+			br := bufio.NewReader(c)
+			for j := range perConn {
+				first := (k*perConn + j) * size
+				var b strings.Builder
+				for i := first; i < first+size; i++ {
+					fmt.Fprintf(&b, "{\"userId\":\"user_%d\",\"value\":%d}\n", i%users, i%1000)
+				}
+				body := b.String()
+				if _, err := fmt.Fprintf(c, "POST /events HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s", len(body), body); err != nil {
+					failures <- err.Error()
+					return
+				}
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					failures <- err.Error()
+					return
+				}
+				got, _ := io.ReadAll(resp.Body)
+				if resp.StatusCode != 200 || string(got) != fmt.Sprintf(`{"accepted":%d}`, size) {
+					failures <- fmt.Sprintf("%d %s", resp.StatusCode, got)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(failures)
+	for f := range failures {
+		t.Error(f)
+	}
+	const events = conns * perConn * size // 200,000: 200 full cycles of 0..999
+	want := stats{TotalRequests: events, UniqueUsers: users, Sum: 200 * 499_500, Avg: 499.5}
+	assert.Equal(t, want, d.stats())
+	require.NoError(t, d.cmd.Process.Kill())
+	<-d.done
+	assert.Equal(t, want, startDaemon(t, "-data-dir", dir).stats())
 }

@@ -22,7 +22,7 @@ func isTerminal(f *os.File) bool {
 
 // showProgress prints the run's progress until stop is closed: on a
 // terminal one line rewritten in place four times a second, otherwise a
-// plain line every progressEvery requests. It closes done when finished.
+// plain line every progressEvery events. It closes done when finished.
 func showProgress(w io.Writer, terminal bool, p loadgen.Progress, n int, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	interval := 250 * time.Millisecond
@@ -48,7 +48,7 @@ func showProgress(w io.Writer, terminal bool, p loadgen.Progress, n int, stop <-
 			if finished {
 				rate = float64(d) / now.Sub(start).Seconds() // the run's average
 			}
-			line := fmt.Sprintf("  %s / %s requests  %s req/s  %s errors",
+			line := fmt.Sprintf("  %s / %s events  %s events/s  %s errors",
 				thousands.Uint(d), thousands.Uint(uint64(n)), thousands.Uint(uint64(rate)), thousands.Uint(p.Errors()))
 			pad := max(width-len(line), 0)
 			width = len(line)
@@ -58,7 +58,7 @@ func showProgress(w io.Writer, terminal bool, p loadgen.Progress, n int, stop <-
 			}
 		} else {
 			for d >= nextPlain {
-				fmt.Fprintf(w, "progress: %s / %s requests, %s req/s average, %s errors\n",
+				fmt.Fprintf(w, "progress: %s / %s events, %s events/s average, %s errors\n",
 					thousands.Uint(nextPlain), thousands.Uint(uint64(n)),
 					thousands.Uint(uint64(float64(d)/now.Sub(start).Seconds())), thousands.Uint(p.Errors()))
 				nextPlain += progressEvery

@@ -53,7 +53,7 @@ func (r Result) Errors() uint64 { return r.Non200 + r.ConnErrors + r.Lost + r.Un
 // Progress is a live view of a run, safe to read from any goroutine.
 type Progress struct{ run *run }
 
-// Done is the number of responses parsed so far (any status).
+// Done is the number of events answered so far (any status).
 func (p Progress) Done() uint64 {
 	if p.run == nil {
 		return 0
