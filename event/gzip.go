@@ -2,12 +2,16 @@ package event
 
 import (
 	"bytes"
-	"compress/gzip"
 	"io"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // Inflater decompresses gzip batch bodies (Content-Encoding: gzip) into a buffer it
-// reuses. The zero value is ready; one per event loop (it is not safe for concurrent
+// reuses. It uses github.com/klauspost/compress/gzip, already in the daemon's build (the
+// Prometheus client's), over the standard library's compress/gzip: on a 1,000-event
+// batch it inflates in about 100 ns an event against about 140, and its Reset allocates
+// nothing (benchmarks/peers/gunzip). The zero value is ready; one per event loop (it is not safe for concurrent
 // use). It reads at most one byte past the caller's limit, so a zip bomb costs the limit
 // in memory and the time to inflate it, never more.
 type Inflater struct {
