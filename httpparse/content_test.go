@@ -59,3 +59,16 @@ func TestContentTypeAndEncoding(t *testing.T) {
 		})
 	}
 }
+
+func TestReleaseScratch(t *testing.T) {
+	in := "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n"
+	var r Request
+	_, err := Parse([]byte(in), &r, Limits{})
+	require.NoError(t, err)
+	assert.Equal(t, "abcdef", string(r.Body))
+	r.ReleaseScratch(6)
+	assert.NotNil(t, r.scratch, "within the bound: kept")
+	r.ReleaseScratch(5)
+	assert.Nil(t, r.scratch)
+	assert.Equal(t, "abcdef", string(r.Body), "the body the caller holds stays valid")
+}

@@ -30,6 +30,14 @@ type Request struct {
 	scratch []byte
 }
 
+// ReleaseScratch drops the scratch when it grew past keep bytes (one large chunked body),
+// so that it does not stay pinned for the life of the Request.
+func (r *Request) ReleaseScratch(keep int) {
+	if cap(r.scratch) > keep {
+		r.scratch = nil
+	}
+}
+
 // Reset clears every field, keeping the scratch capacity for reuse.
 func (r *Request) Reset() {
 	*r = Request{ContentLength: -1, scratch: r.scratch[:0]}

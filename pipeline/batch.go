@@ -45,6 +45,10 @@ func (p *Pipeline) serveBatch(mode connMode) int {
 	req := &p.req
 	b := &p.batch
 	body := req.Body
+	// A batch sent in many chunks was gathered into the Request's scratch: once served,
+	// a large one does not stay pinned on the loop. (body stays valid: only the
+	// Request's reference goes.)
+	defer req.ReleaseScratch(keepInflated)
 	switch req.Encoding {
 	case httpparse.EncodingGzip:
 		inflated, err := b.inflater.Gunzip(body, p.maxBatchBytes)
