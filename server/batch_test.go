@@ -170,3 +170,28 @@ func TestConcurrentBatchesAreExactAndLogged(t *testing.T) {
 	<-d.done
 	assert.Equal(t, want, startDaemon(t, "-data-dir", dir).stats())
 }
+
+// A batch cut short changes nothing: the client goes away mid-body, or stops sending
+// and meets the body timeout (408), or sends a body whose JSON is cut (400).
+func TestTruncatedBatchesChangeNothing(t *testing.T) {
+	d := startDaemon(t, "-body-timeout", "1s")
+	body := batchBody("t", 0, 100, 100)
+
+	gone := d.dial()
+	_, err := fmt.Fprintf(gone, "POST /events HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:len(body)/2])
+	require.NoError(t, err)
+	require.NoError(t, gone.Close())
+
+	stalled := d.dial()
+	_, err = fmt.Fprintf(stalled, "POST /events HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s", len(body), body[:len(body)-1])
+	require.NoError(t, err)
+	out := readUntilClosed(t, stalled, 5*time.Second)
+	assert.True(t, strings.HasPrefix(out, "HTTP/1.1 408 "), out)
+
+	c := d.dial()
+	code, answer := postBatch(t, c, bufio.NewReader(c), "", body[:len(body)-3])
+	assert.Equal(t, 400, code)
+	assert.Equal(t, `{"error":"malformed JSON","index":99}`, answer)
+
+	assert.Equal(t, stats{}, d.stats())
+}
