@@ -216,3 +216,30 @@ func TestBatchDefaultLimits(t *testing.T) {
 	assert.Equal(t, `{"error":"too many events in batch","index":100000}`, body(resp))
 	assert.Zero(t, p.store.Snapshot().TotalRequests)
 }
+
+// A client that announces a large batch and sends little makes its loop hold at most a
+// few times what it sent; one that sends it all gets one buffer, copied a few times.
+func TestAnnouncedBatchIsNotBelieved(t *testing.T) {
+	p := New(store.New(store.Options{}), Config{})
+	var c Conn
+	head := "POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000\r\n\r\n"
+	p.Serve(&c, []byte(head+strings.Repeat(" ", 100)))
+	p.Serve(&c, []byte(strings.Repeat(" ", 100)))
+	held := len(c.Pending())
+	require.Equal(t, len(head)+200, held)
+	assert.LessOrEqual(t, cap(c.Pending()), growAheadFactor*held)
+
+	body := ndjson(evA, evB)
+	req := batchRequest("", strings.Repeat(" ", 40_000)+body)
+	var d Conn
+	grows := 0
+	for off := 0; off < len(req); off += 8 << 10 {
+		before := cap(d.Pending())
+		p.Serve(&d, []byte(req[off:min(off+8<<10, len(req))]))
+		if cap(d.Pending()) != before && cap(d.Pending()) != 0 {
+			grows++
+		}
+	}
+	assert.LessOrEqual(t, grows, 3, "a 40 KB batch in 8 KiB reads")
+	assert.Equal(t, uint64(2), p.store.Snapshot().TotalRequests)
+}

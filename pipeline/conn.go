@@ -108,17 +108,17 @@ func (p *Pipeline) keepPartial(c *Conn, data []byte, consumed int) {
 
 // growPartial returns buf, or a larger buffer holding the same bytes, with room for n
 // bytes. A request whose parser said how long it will be (need: a Content-Length body)
-// gets that room at once when it is within growAhead, so that a batch arriving in many
-// reads is copied once, not once per doubling; a claim beyond that is believed only as
-// the bytes arrive, so that a client announcing a large body and sending nothing costs
-// nothing. The buffer comes from the loop's spares when one fits.
+// gets room ahead of its bytes, up to 4x what has arrived, so that a batch arriving in
+// many reads is copied about twice, not once per doubling, while a client that announces
+// a large body and sends little makes the loop hold at most 4x what it sent. The buffer
+// comes from the loop's spares when one fits.
 func (p *Pipeline) growPartial(buf []byte, n, need int) []byte {
 	if n <= cap(buf) {
 		return buf
 	}
 	want := max(n, 2*cap(buf))
 	if need > want {
-		want = min(need, max(want, growAhead))
+		want = min(need, max(want, growAheadFactor*n))
 	}
 	grown := p.spares.take(want)
 	if grown == nil {
@@ -129,9 +129,9 @@ func (p *Pipeline) growPartial(buf []byte, n, need int) []byte {
 	return grown
 }
 
-// growAhead is how much room a request that announced its length gets before its bytes
-// arrive.
-const growAhead = 256 << 10
+// growAheadFactor bounds the room a request that announced its length gets ahead of
+// its bytes, as a multiple of the bytes that arrived.
+const growAheadFactor = 4
 
 // maxKeptPartial is the largest partial-request buffer an idle connection keeps.
 const maxKeptPartial = 4 << 10
