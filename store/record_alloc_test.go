@@ -54,9 +54,8 @@ func TestRecordNewUserIntoWarmTablesDoesNotAllocate(t *testing.T) {
 	s := New(Options{})
 	sh := s.NewShard()
 	const n = 20_000
-	sh.local.reserve(n + 1)
 	for p := range s.users.parts {
-		s.users.parts[p].set.reserve(n / 64) // far above n/256 per part
+		s.users.parts[p].reserve(n / 64) // far above n/256 per part
 	}
 	ids := userIDs(n + 1)
 	i := 0
