@@ -39,6 +39,11 @@ type partView struct {
 // False may be wrong (k is being added, or is in a table not yet published,
 // or is the zero key, which lives in a flag): ask add, under the mutex.
 // v is the calling loop's copy of the part's view, refreshed when stale.
+//
+// Each lane is read with one atomic load (a plain load on amd64 and arm64):
+// fillShared stores lane a, then lane b, so seeing k.b after k.a in a slot
+// means the slot holds k. The search ends: a table is published with at most
+// loadLimit keys and never gets more (add grows into a new one first).
 func (p *globalPart) has(k userKey, v *partView) bool {
 	t := p.view.Load()
 	if t == nil {
@@ -47,15 +52,7 @@ func (p *globalPart) has(k userKey, v *partView) bool {
 	if t != v.table {
 		v.table, v.slots = t, *t
 	}
-	return hasIn(v.slots, k)
-}
-
-// hasIn searches a published table. Each lane is read with one atomic load (a
-// plain load on amd64 and arm64): fillShared stores lane a, then lane b, so
-// seeing k.b after k.a in a slot means the slot holds k. The search ends: a
-// table is published with at most loadLimit keys and never gets more (add
-// grows into a new one first).
-func hasIn(slots []userKey, k userKey) bool {
+	slots := v.slots
 	n := len(slots)
 	for i := homeIn(k, n); ; i++ {
 		if i == n {
