@@ -48,6 +48,7 @@ type config struct {
 	drainTime                     time.Duration // -drain-timeout
 	logFormat                     logFormatFlag
 	logLevel                      logLevelFlag
+	memory                        memoryConfig // -gc-percent, -memory-limit (memory.go)
 	version                       bool
 }
 
@@ -178,6 +179,7 @@ func newFlagSet(cfg *config, usageOut io.Writer) *flag.FlagSet {
 	fs.DurationVar(&cfg.drainTime, "drain-timeout", 5*time.Second, "on SIGTERM or SIGINT: how long /ready answers 503 while the daemon keeps serving, for load balancers to stop sending, before connections are let go as their requests finish (0: at once)")
 	fs.Var(&cfg.logFormat, "log-format", "text (key=value lines) or json (one object per line)")
 	fs.Var(&cfg.logLevel, "log-level", "least severe level logged: debug, info, warn or error")
+	registerMemoryFlags(fs, &cfg.memory)
 	fs.BoolVar(&cfg.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: onemrcd [flags]\n\nonemrcd serves the One Million Request Challenge API:\n"+

@@ -37,6 +37,7 @@ func run(args []string) int {
 		fmt.Println(versionLine())
 		return 0
 	}
+	cfg.memory.apply(os.LookupEnv)
 	log := newLogger(os.Stderr, cfg.logFormat, cfg.logLevel)
 
 	adm, err := listenAdmin(cfg)

@@ -35,12 +35,15 @@
 //
 // # Memory per user
 //
-// A key costs 16 bytes per table slot, at a load factor between 3/8 and
-// 3/4: 21 to 43 bytes per user in the global set (about 27 at 10M users),
-// plus the same again in each loop's local set that has seen the user, up
-// to Options.LocalSetCap keys per loop (at most 32 MiB per loop at the
-// default cap of 2^20). At 10M users on 2 loops that is 256 MiB for
-// the global set plus 64 MiB of local sets, in 258 allocations.
+// A key costs 16 bytes per table slot, at a load factor between 8/15 and
+// 4/5 (tables grow by half, not by doubling): 20 to 30 bytes per user in the
+// global set (21.7 at 10M users), in 256 tables, one per part, so a growth
+// copies 1/256 of the set at a time. A loop that does not log keeps no set
+// of its own: it searches the global set without a lock (globalPart.has) and
+// takes a part's mutex only for a user new to that search. A loop that logs
+// (-data-dir) keeps a local set too, up to Options.LocalSetCap keys (at most
+// 20 MiB per loop at the default cap of 2^20), since its log records must
+// name every user it answered for.
 //
 // # Visibility
 //

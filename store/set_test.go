@@ -56,11 +56,19 @@ func TestKeySetGrowth(t *testing.T) {
 	var s keySet
 	for i, k := range keys {
 		require.True(t, s.add(k), "key %d", i)
-		require.LessOrEqual(t, s.count, loadLimit(len(s.slots)), "load above 3/4 after %d keys", i+1)
+		require.LessOrEqual(t, s.count, loadLimit(len(s.slots)), "load above 4/5 after %d keys", i+1)
+		if s.count >= 1000 {
+			// Growing by half: never more than 30 bytes a key (load 8/15), give or
+			// take the rounding of the sizes.
+			require.LessOrEqual(t, 16*len(s.slots), 30*s.count+64, "%d slots for %d keys", len(s.slots), s.count)
+		}
 	}
 	assert.Equal(t, len(keys), s.len())
-	assert.Equal(t, 0, len(s.slots)&(len(s.slots)-1), "table size is a power of two")
-	assert.Equal(t, slotsFor(len(keys)), len(s.slots), "the table doubles only when it must")
+	want := 0
+	for loadLimit(want) < len(keys) {
+		want = grown(want)
+	}
+	assert.Equal(t, want, len(s.slots), "the table grows only when it must")
 	for i, k := range keys {
 		require.True(t, s.contains(k), "key %d lost in growth", i)
 		require.False(t, s.add(k), "key %d added twice", i)
@@ -124,19 +132,25 @@ func TestKeySetRehashRejectsTooSmallTable(t *testing.T) {
 	for _, k := range randomKeys(1000, 4) {
 		s.add(k)
 	}
-	assert.PanicsWithValue(t, "BUG: store: keySet.rehash to a size that cannot hold the set", func() { s.rehash(1024) })
-	assert.PanicsWithValue(t, "BUG: store: keySet.rehash to a size that cannot hold the set", func() { s.rehash(3000) })
+	assert.PanicsWithValue(t, "BUG: store: keySet.rehash to a size that cannot hold the set", func() { s.rehash(1000) })
+	assert.PanicsWithValue(t, "BUG: store: keySet.rehash to a size that cannot hold the set", func() { s.rehash(1249) })
+	assert.PanicsWithValue(t, "BUG: store: keySet.rehash to a size that cannot hold the set", func() { s.rehash(minSetSlots - 1) })
+	s.rehash(1250) // exactly 4/5 full
+	assert.Equal(t, 1000, s.len())
 }
 
 // probes returns how far the keys sit from their home slots: the sum over all keys (the
 // probes that finding every key once costs, beyond the first) and the longest.
 func (s *keySet) probes() (total, longest int) {
-	mask := len(s.slots) - 1
+	n := len(s.slots)
 	for i, k := range s.slots {
 		if k == (userKey{}) {
 			continue
 		}
-		d := (i - int(s.home(k))) & mask
+		d := i - s.home(k)
+		if d < 0 {
+			d += n // the probe wrapped past the end
+		}
 		total += d
 		longest = max(longest, d)
 	}
@@ -172,16 +186,16 @@ func TestRestoreOfKeysSharingLowBitsIsLinear(t *testing.T) {
 				total += tot
 				longest = max(longest, long)
 			}
-			// Linear probing at a load of at most 3/4 averages 1.5 probes past home
-			// per key with a uniform slot index; these keys, restored into tables
-			// sized for them (load about 0.4), average 0.3 (at most 0.32 and runs of
-			// at most 31 in 60 runs with fresh secrets). The defect this guards
-			// against is quadratic: about n/2 per key, 50,000 here; a slot index
-			// that keeps structure of the keys (2^-t of the slots in use) shows as
-			// runs of hundreds.
+			// Linear probing with a uniform slot index averages (1/(1-α) - 1)/2
+			// probes past home per key: 2 at the load these keys are restored at
+			// (4/5, tables sized for exactly them). Measured: 1.90 to 2.13 per key,
+			// runs of at most 311, in 160 runs with fresh secrets. The defect this
+			// guards against is quadratic: about n/2 per key, 50,000 here; a slot
+			// index that keeps structure of the keys (2^-t of the slots in use)
+			// overfills the slots in use, and shows as runs of thousands.
 			t.Logf("%d probes past home, longest %d", total, longest)
-			assert.Less(t, total, 2*n, "probes past home for %d keys", n)
-			assert.Less(t, longest, 100, "the longest probe sequence")
+			assert.Less(t, total, 3*n, "probes past home for %d keys", n)
+			assert.Less(t, longest, 1000, "the longest probe sequence")
 		})
 	}
 }

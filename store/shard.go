@@ -27,14 +27,15 @@ type Shard struct {
 	requests  uint64     // events recorded
 	nanos     int128     // exact sum of Small values, in 1e-9 units
 	hasher    userHasher // copy of the store's, one load away from Record
-	local     keySet     // user keys seen on this loop, up to localCap
+	local     keySet     // user keys seen on this loop, up to localCap; only while logging
 	localCap  int
 	store     *Store
-	published uint64          // requests at the last Publish
-	seq       uint64          // owner's copy of pub.seq
-	hasSlow   bool            // pending is nonzero
-	pending   decimal.Decimal // exact sum of other values since the last Publish
-	log       *shardLog       // what the next write-ahead log record holds; nil: not logging
+	published uint64                // requests at the last Publish
+	seq       uint64                // owner's copy of pub.seq
+	hasSlow   bool                  // pending is nonzero
+	pending   decimal.Decimal       // exact sum of other values since the last Publish
+	log       *shardLog             // what the next write-ahead log record holds; nil: not logging
+	views     [globalParts]partView // this loop's copies of the global parts' tables
 
 	_   [cacheLine]byte
 	pub publishedTotals
@@ -66,13 +67,23 @@ func (sh *Shard) Record(ev *event.Event) {
 		sh.recordSlow(ev.Value.Text)
 	}
 	k := sh.hasher.sum(ev.UserID)
+	if sh.log == nil {
+		// Only whether any loop met the user counts: the global set answers that
+		// without a lock for a user met before, so the loop keeps no set of its own.
+		// (globalSet.see, written out: one call on the path of a known user.)
+		i := k.b >> 56
+		if !sh.store.users.parts[i].has(k, &sh.views[i]) {
+			sh.store.users.add(k)
+		}
+		return
+	}
+	// Logging: the loop's record must name every user it answers for, so it keeps
+	// the users it met (up to localCap) and logs each first sighting.
 	if present, _ := sh.local.addBelow(k, sh.localCap); !present {
 		// First sighting on this loop (or the local set is full): the
 		// global set decides whether the process has seen the user.
 		sh.store.users.add(k)
-		if sh.log != nil {
-			sh.log.keys = append(sh.log.keys, k)
-		}
+		sh.log.keys = append(sh.log.keys, k)
 	}
 }
 

@@ -85,8 +85,8 @@ func TestSlowValuesCancellingInABatch(t *testing.T) {
 	assert.Equal(t, 0.0, snap.Avg())
 }
 
-// Past LocalSetCap a loop stops remembering users but every count stays
-// exact: the global set answers instead.
+// Past LocalSetCap a logging loop stops remembering users but every count
+// stays exact: the global set answers instead.
 func TestLocalSetCapBoundsMemoryNotAccuracy(t *testing.T) {
 	tests := []struct {
 		cap, users int
@@ -100,6 +100,8 @@ func TestLocalSetCapBoundsMemoryNotAccuracy(t *testing.T) {
 		t.Run(strconv.Itoa(tc.cap), func(t *testing.T) {
 			s := New(Options{LocalSetCap: tc.cap})
 			a, b := s.NewShard(), s.NewShard()
+			a.EnableLog() // only a logging loop keeps a local set
+			b.EnableLog()
 			for round := range 3 {
 				for u := range tc.users {
 					ev := event.Event{UserID: []byte("user_" + strconv.Itoa(u)), Value: smallValue(1)}

@@ -66,7 +66,7 @@ func Restore(st State, opts Options) (*Store, error) {
 		perPart[k[1]>>56]++ // the part globalSet.add picks
 	}
 	for i := range s.users.parts {
-		s.users.parts[i].set.reserve(perPart[i])
+		s.users.parts[i].reserve(perPart[i])
 	}
 	for _, k := range st.Users {
 		if !s.users.add(userKey{a: k[0], b: k[1]}) {

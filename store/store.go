@@ -15,11 +15,12 @@ type Options struct {
 	// Keep it (Store.Seed) with anything persisted: user keys made under
 	// another seed do not match.
 	Seed [2]uint64
-	// LocalSetCap is the most user keys each shard remembers as "seen on
-	// this loop"; 0 means defaultLocalSetCap. Past it the shard stops adding
-	// locally and asks the global set, which stays exact. It bounds the
-	// per-loop memory to at most 32 bytes per entry of the cap (16-byte keys
-	// in a table at least 3/8 full): 32 MiB per loop at the default.
+	// LocalSetCap is the most user keys a logging shard (EnableLog)
+	// remembers as "seen on this loop"; 0 means defaultLocalSetCap. Past it
+	// the shard stops adding locally and asks the global set, which stays
+	// exact. It bounds the per-loop memory to about 20 bytes per entry of the
+	// cap (16-byte keys in a table sized for the cap at a load of 4/5): 20 MiB
+	// per loop at the default. A shard that does not log keeps no local set.
 	LocalSetCap int
 }
 
@@ -153,8 +154,8 @@ const globalParts = 256
 
 // globalSet is the process-wide set of user keys, answering "has any loop
 // seen this user?". Each part is one keySet behind its own mutex, on its own
-// cache lines; a key's part comes from the top byte of lane b (independent
-// of lane a, which picks the slot inside the part).
+// cache lines, which any loop may also search without the mutex (see
+// globalPart); a key's part comes from the top byte of lane b.
 type globalSet struct {
 	parts [globalParts]globalPart
 	_     [cacheLine]byte
@@ -165,27 +166,42 @@ type globalSet struct {
 	journal *journal
 }
 
-// globalPart is one lock and its set, padded to a whole number of cache
-// lines (8-byte mutex + 48-byte keySet header; a test checks the size).
-type globalPart struct {
-	mu  sync.Mutex
-	set keySet
-	_   [cacheLine - 56]byte
+// see makes sure k is in the set: a search without a lock when some loop has
+// already added k (the steady state), else add. views is the calling loop's.
+func (g *globalSet) see(k userKey, views *[globalParts]partView) {
+	i := k.b >> 56
+	if !g.parts[i].has(k, &views[i]) {
+		g.add(k)
+	}
 }
 
 // add inserts k and reports whether it was new to the process, counting it.
 func (g *globalSet) add(k userKey) bool {
 	p := &g.parts[k.b>>56]
 	p.mu.Lock()
-	added := p.set.add(k)
-	if added {
-		// Inside the lock: whoever finds k present afterwards (and then
-		// publishes and answers its client) happens after this count.
-		g.count.Add(1)
-		if g.journal != nil {
-			g.journal.record(int(k.b>>56), k)
+	if k == (userKey{}) {
+		added := p.set.add(k) // the flag: never seen by has, which sends the zero key here
+		if added {
+			g.added(k)
 		}
+		p.mu.Unlock()
+		return added
+	}
+	i, found := p.find(k)
+	if !found {
+		// Counted before k becomes visible to has: whoever finds k present
+		// (and then publishes and answers its client) happens after this count.
+		g.added(k)
+		p.set.fillShared(i, k)
 	}
 	p.mu.Unlock()
-	return added
+	return !found
+}
+
+// added counts k, new to the process, and journals it. Called with k's part locked.
+func (g *globalSet) added(k userKey) {
+	g.count.Add(1)
+	if g.journal != nil {
+		g.journal.record(int(k.b>>56), k)
+	}
 }

@@ -26,12 +26,15 @@ func textValue(s string) event.Value     { return event.Value{Text: []byte(s)} }
 
 // runEvents records events round-robin over n shards in the given order,
 // publishes, and returns the snapshot.
-func runEvents(t testing.TB, opts Options, events []testEvent, order []int, n int) Snapshot {
+func runEvents(t testing.TB, opts Options, log bool, events []testEvent, order []int, n int) Snapshot {
 	t.Helper()
 	s := New(opts)
 	shards := make([]*Shard, n)
 	for i := range shards {
 		shards[i] = s.NewShard()
+		if log {
+			shards[i].EnableLog() // the path with a local set per loop
+		}
 	}
 	for i, j := range order {
 		ev := event.Event{UserID: []byte(events[j].user), Value: events[j].value}
@@ -87,7 +90,9 @@ func TestSnapshotIndependentOfShardsAndOrder(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	var first []byte
 	for _, n := range []int{1, 2, 7} {
-		for _, localCap := range []int{0, 50} { // 50: most first sightings overflow the local set
+		// -1: not logging, no local set; 0 and 50: logging, with the default local set
+		// and one that most first sightings overflow.
+		for _, localCap := range []int{-1, 0, 50} {
 			for trial := range 3 {
 				order := r.Perm(len(events))
 				if trial == 0 {
@@ -95,7 +100,7 @@ func TestSnapshotIndependentOfShardsAndOrder(t *testing.T) {
 						order[i] = i
 					}
 				}
-				snap := runEvents(t, Options{Seed: [2]uint64{1, 2}, LocalSetCap: localCap}, events, order, n)
+				snap := runEvents(t, Options{Seed: [2]uint64{1, 2}, LocalSetCap: max(localCap, 0)}, localCap >= 0, events, order, n)
 				name := "shards=" + strconv.Itoa(n) + " cap=" + strconv.Itoa(localCap)
 				require.Equal(t, uint64(len(events)), snap.TotalRequests, name)
 				require.Equal(t, uint64(len(users)), snap.UniqueUsers, name)
@@ -216,6 +221,11 @@ func TestRecordIsInvisibleUntilPublish(t *testing.T) {
 // it started, nothing not yet published, and each shard's count and sum from
 // the same Publish (all values are 1, so sum == count exactly).
 func TestConcurrentRecordPublishSnapshot(t *testing.T) {
+	t.Run("global set only", func(t *testing.T) { testConcurrentRecordPublishSnapshot(t, false) })
+	t.Run("logging, local sets", func(t *testing.T) { testConcurrentRecordPublishSnapshot(t, true) })
+}
+
+func testConcurrentRecordPublishSnapshot(t *testing.T, log bool) {
 	const (
 		loops   = 4
 		batches = 2000
@@ -232,6 +242,9 @@ func TestConcurrentRecordPublishSnapshot(t *testing.T) {
 		go func() {
 			defer doneLoops.Done()
 			sh := s.NewShard()
+			if log {
+				sh.EnableLog()
+			}
 			started.Done()
 			started.Wait()
 			id := make([]byte, 0, 32)
