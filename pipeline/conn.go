@@ -108,16 +108,19 @@ func (p *Pipeline) keepPartial(c *Conn, data []byte, consumed int) {
 
 // growPartial returns buf, or a larger buffer holding the same bytes, with room for n
 // bytes. A request whose parser said how long it will be (need: a Content-Length body)
-// gets room ahead of its bytes, up to 4x what has arrived, so that a batch arriving in
-// many reads is copied about twice, not once per doubling, while a client that announces
-// a large body and sends little makes the loop hold at most 4x what it sent. The buffer
+// gets room ahead of its bytes, up to 8x what has arrived and never more than it needs,
+// so that a batch arriving in 8 KiB reads is copied once into a buffer of its size, not
+// once per doubling, while a client that announces a large body and sends little makes
+// the loop hold at most 8x what it sent. The buffer
 // comes from the loop's spares when one fits.
 func (p *Pipeline) growPartial(buf []byte, n, need int) []byte {
 	if n <= cap(buf) {
 		return buf
 	}
 	want := max(n, 2*cap(buf))
-	if need > want {
+	if need >= n {
+		// The request's length is known: room for all of it when that is within the
+		// bound, and never more than it.
 		want = min(need, max(want, growAheadFactor*n))
 	}
 	grown := p.spares.take(want)
@@ -131,7 +134,7 @@ func (p *Pipeline) growPartial(buf []byte, n, need int) []byte {
 
 // growAheadFactor bounds the room a request that announced its length gets ahead of
 // its bytes, as a multiple of the bytes that arrived.
-const growAheadFactor = 4
+const growAheadFactor = 8
 
 // maxKeptPartial is the largest partial-request buffer an idle connection keeps.
 const maxKeptPartial = 4 << 10
@@ -145,7 +148,7 @@ type spares struct {
 }
 
 const (
-	maxSpares     = 8
+	maxSpares     = 32
 	maxSpareBytes = 1 << 20
 )
 
