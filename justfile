@@ -70,7 +70,7 @@ stages *FLAGS:
     raw="${TMPDIR:-/tmp}/onemrc-stages.txt"
     pin=()
     if command -v taskset >/dev/null; then pin=(taskset -c 1); fi
-    "${pin[@]}" go test -run '^$' -bench . -benchmem -count 5 -benchtime 200ms ./benchmarks/stages/ \
+    "${pin[@]}" go test -run '^$' -bench . -benchmem -count 10 -benchtime 200ms ./benchmarks/stages/ \
         | tee "$raw" | "$tmp/table" {{FLAGS}}
     echo "raw go test output: $raw"
 
