@@ -91,51 +91,39 @@ func scanFieldSection(buf []byte, sec *section, lim *Limits, req *Request, st *f
 	i, count := sec.next, sec.lines
 	// The loop returns on the final CRLF or an error and breaks, with i at
 	// the start of the incomplete line, when b ends inside it: only then is
-	// the progress recorded.
-	for ; ; count++ {
-		if i >= len(b) {
-			break
-		}
-		if b[i] == '\r' {
-			if i+1 >= len(b) {
+	// the progress recorded. Each turn takes the lines the word scan can
+	// (up to and including one that may be a framing field), then, if the
+	// word scan stopped before a line, that line with the exact scan.
+	for {
+		stop, lines, nameStart, nameEnd, valueStart, valueEnd := scanFieldLinesWords(b, i, lim.MaxHeaders-count)
+		i, count = stop, count+lines
+		if nameEnd == 0 {
+			if i >= len(b) {
 				break
 			}
-			if b[i+1] != '\n' {
-				return 0, ErrBadLineEnding
+			if b[i] == '\r' {
+				if i+1 >= len(b) {
+					break
+				}
+				if b[i+1] != '\n' {
+					return 0, ErrBadLineEnding
+				}
+				return i + 2, nil
 			}
-			return i + 2, nil
-		}
-		if count == lim.MaxHeaders {
-			return 0, ErrHeadersTooLarge
-		}
-		nameStart := i
-		i = skipTokenBytes(b, i)
-		if i >= len(b) {
-			i = nameStart
-			break
-		}
-		if b[i] != ':' || i == nameStart {
-			return 0, fieldNameError(b, nameStart, i)
-		}
-		nameEnd := i
-		i++
-		for i < len(b) && isOWS(b[i]) {
-			i++
-		}
-		valueStart := i
-		i = skipValueBytes(b, i)
-		if i+1 >= len(b) || b[i] != '\r' || b[i+1] != '\n' {
-			if i >= len(b) || b[i] == '\r' && i+1 == len(b) {
-				i = nameStart
-				break
+			if count == lim.MaxHeaders {
+				return 0, ErrHeadersTooLarge
 			}
-			return 0, lineBreakError(b, i, ErrBadHeader) // a byte no field-value holds
+			nameStart = i
+			var next int
+			var err error
+			if nameEnd, valueStart, valueEnd, next, err = scanFieldLine(b, i); err != nil {
+				return 0, err
+			}
+			if next == 0 {
+				break // b ends inside the line
+			}
+			i, count = next, count+1
 		}
-		valueEnd := i
-		for valueEnd > valueStart && isOWS(b[valueEnd-1]) {
-			valueEnd--
-		}
-		i += 2
 		if st != nil && mayBeFramingField(b[nameStart], nameEnd-nameStart) {
 			if err := st.apply(req, b[nameStart:nameEnd], b[valueStart:valueEnd]); err != nil {
 				return 0, err
