@@ -18,91 +18,133 @@ type fieldLine struct {
 // field lines at b[i:] one after another, a word at a time, for as long as
 // each is complete and valid and no more than maxLines are taken, and
 // returns the index stop of the first line it did not take and the number
-// of lines it took. It stops early, right after a line whose name may be a
-// framing field (mayBeFramingField), and returns that line as framing
-// (framing.next == stop); otherwise framing.next == 0.
+// of lines it took (kind == kindNone). With st != nil it applies the usual
+// Host, Content-Type and Content-Length lines itself, as apply would, and
+// stops right after any other line whose field apply may act on
+// (kind != kindNone), returning that line's kind and parts for apply: the
+// name is b[nameStart:nameEnd] and the value, OWS trimmed,
+// b[valueStart:valueEnd].
 //
-// A line it takes is one that scanFieldLine takes too, with the same parts:
-// the name is letters and "-" (found a word at a time, the first other byte
-// being its colon) and every word it reads lies within b. Every other line
-// (the final CRLF, a name with a digit, an invalid line, a line cut off by
-// the end of b or lying in its last bytes) is left at stop for the exact
-// scan.
+// A line it takes is one that scanFieldLine takes too, with the same parts.
+// The name is one of knownNames (matched with its colon by word compares) or
+// letters and "-" (found a word at a time, the first other byte being its
+// colon); every word it reads lies within b. Every other line (the final
+// CRLF, a name with a digit, an invalid line, a line cut off by the end of b
+// or lying in its last bytes) is left at stop for the exact scan.
 //
 // It is one leaf function on purpose: Go's calling convention keeps no
-// register across a call, so a call per line costs the caller's loop a
+// register across a call, so a call per line would cost the caller's loop a
 // spill and a reload of each of its values, more than the scan of most
-// lines; and inlined into scanFieldSection, with its many live values, the
-// word loops lost their registers to spills.
-func scanFieldLinesWords(b []byte, i, maxLines int) (stop, lines, nameStart, nameEnd, valueStart, valueEnd int) {
+// lines.
+func scanFieldLinesWords(b []byte, i, maxLines int, req *Request, st *fieldState) (stop, lines int, kind fieldKind, nameStart, nameEnd, valueStart, valueEnd int) {
 	for ; lines < maxLines; lines++ {
 		start := i
-		// field-name = token (RFC 9110 §5.1), then the colon. The byte that
-		// ends the name is read from the word that holds it.
-		var w, other uint64
-		for {
-			if i+8 > len(b) {
-				return start, lines, 0, 0, 0, 0
-			}
-			w = load64(b, i)
-			if other = notLetterOrDash(w); other != 0 {
+		if i+8 > len(b) {
+			break
+		}
+		// field-name = token (RFC 9110 §5.1), then the colon.
+		w := load64(b, i)
+		colon := 0
+		for h := nameSlot(w); ; h = (h + 1) % len(knownNames) {
+			k := &knownNames[h]
+			if k.n == 0 {
 				break
 			}
-			i += 8
+			if (w|k.fold[0])&k.mask != k.want[0] {
+				continue
+			}
+			if end := i + k.n + 1; k.n+1 <= 8 || end <= len(b) && load64(b, end-8)|k.fold[1] == k.want[1] {
+				colon, kind = i+k.n, k.kind
+				break
+			}
 		}
-		k := bits.TrailingZeros64(other) &^ 7 // bit offset of the first other byte
-		i += k >> 3
-		if byte(w>>k) != ':' || i == start {
-			return start, lines, 0, 0, 0, 0 // a tchar such as a digit, or no name
+		if colon == 0 {
+			// Not a known name: letters and "-" a word at a time.
+			for {
+				if other := notLetterOrDash(w); other != 0 {
+					i += bits.TrailingZeros64(other) >> 3
+					break
+				}
+				i += 8
+				if i+8 > len(b) {
+					return start, lines, kindNone, 0, 0, 0, 0
+				}
+				w = load64(b, i)
+			}
+			if b[i] != ':' || i == start {
+				return start, lines, kindNone, 0, 0, 0, 0 // a tchar such as a digit, or no name
+			}
+			colon, kind = i, kindNone
+			if mayBeFramingField(b[start], colon-start) {
+				kind = kindUnclassified
+			}
 		}
-		colon := i
 		// OWS field-value OWS, then CRLF. OWS bytes are value bytes, so
 		// the value is scanned from the colon on and trimmed afterwards;
 		// its first control byte but HTAB must be the CR of the CRLF.
-		i++
+		i = colon + 1
 		for {
 			if i+8 > len(b) {
-				return start, lines, 0, 0, 0, 0
+				return start, lines, kindNone, 0, 0, 0, 0
 			}
-			w = load64(b, i)
-			flags := controlOrDel(w)
+			flags := controlOrDel(load64(b, i))
 			if flags == 0 {
 				i += 8
 				continue
 			}
-			k = bits.TrailingZeros64(flags) &^ 7
-			i += k >> 3
-			if byte(w>>k) != '\t' {
+			i += bits.TrailingZeros64(flags) >> 3
+			if b[i] != '\t' {
 				break
 			}
 			i++
 		}
-		// byte(w>>k) is b[i], a CR if the line is valid; the LF after it is
-		// in w too unless the CR is its last byte.
-		if byte(w>>k) != '\r' {
-			return start, lines, 0, 0, 0, 0
+		if b[i] != '\r' || i+1 >= len(b) || b[i+1] != '\n' {
+			return start, lines, kindNone, 0, 0, 0, 0
 		}
-		if k < 56 {
-			if byte(w>>(k+8)) != '\n' {
-				return start, lines, 0, 0, 0, 0
-			}
-		} else if i+1 >= len(b) || b[i+1] != '\n' {
-			return start, lines, 0, 0, 0, 0
-		}
-		end := i
 		i += 2
-		if mayBeFramingField(b[start], colon-start) {
-			valueStart, valueEnd = colon+1, end
-			for valueStart < valueEnd && isOWS(b[valueStart]) {
-				valueStart++
-			}
-			for valueEnd > valueStart && isOWS(b[valueEnd-1]) {
-				valueEnd--
-			}
-			return i, lines + 1, start, colon, valueStart, valueEnd
+		if kind == kindNone || st == nil {
+			continue
 		}
+		valueStart, valueEnd = colon+1, i-2
+		for valueStart < valueEnd && isOWS(b[valueStart]) {
+			valueStart++
+		}
+		for valueEnd > valueStart && isOWS(b[valueEnd-1]) {
+			valueEnd--
+		}
+		// The usual case of the three fields every POST carries is applied
+		// here, exactly as apply would; any other case goes to apply.
+		v := b[valueStart:valueEnd]
+		switch kind {
+		case kindContentType:
+			if req.ContentType == nil {
+				req.ContentType = v
+			}
+			continue
+		case kindHost:
+			if st.hosts == 0 && skipClass(v, 0, classHost) == len(v) {
+				st.hosts, req.Host = 1, v
+				continue
+			}
+		case kindContentLength:
+			if !st.sawCL && !st.sawTE && len(v) > 0 && len(v) <= maxContentLengthDigits {
+				n := int64(0)
+				for _, c := range v {
+					if c < '0' || c > '9' {
+						n = -1
+						break
+					}
+					n = n*10 + int64(c-'0')
+				}
+				if n >= 0 {
+					st.sawCL, req.ContentLength = true, n
+					continue
+				}
+			}
+		}
+		return i, lines + 1, kind, start, colon, valueStart, valueEnd
 	}
-	return i, lines, 0, 0, 0, 0
+	return i, lines, kindNone, 0, 0, 0, 0
 }
 
 // scanFieldLine scans the field line at b[start:] byte by byte where it

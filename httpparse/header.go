@@ -95,9 +95,9 @@ func scanFieldSection(buf []byte, sec *section, lim *Limits, req *Request, st *f
 	// (up to and including one that may be a framing field), then, if the
 	// word scan stopped before a line, that line with the exact scan.
 	for {
-		stop, lines, nameStart, nameEnd, valueStart, valueEnd := scanFieldLinesWords(b, i, lim.MaxHeaders-count)
+		stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd := scanFieldLinesWords(b, i, lim.MaxHeaders-count, req, st)
 		i, count = stop, count+lines
-		if nameEnd == 0 {
+		if kind == kindNone { // the word scan stopped before the line at i
 			if i >= len(b) {
 				break
 			}
@@ -122,12 +122,16 @@ func scanFieldSection(buf []byte, sec *section, lim *Limits, req *Request, st *f
 			if next == 0 {
 				break // b ends inside the line
 			}
-			i, count = next, count+1
+			i, count, kind = next, count+1, kindUnclassified
 		}
-		if st != nil && mayBeFramingField(b[nameStart], nameEnd-nameStart) {
-			if err := st.apply(req, b[nameStart:nameEnd], b[valueStart:valueEnd]); err != nil {
-				return 0, err
-			}
+		if st == nil {
+			continue
+		}
+		if kind == kindUnclassified {
+			kind = framingKind(b[nameStart:nameEnd])
+		}
+		if err := st.apply(req, kind, b[valueStart:valueEnd]); err != nil {
+			return 0, err
 		}
 	}
 	sec.next, sec.lines = i, count
@@ -157,38 +161,26 @@ func mayBeFramingField(first byte, n int) bool {
 	return n < len(framingFieldInitial) && framingFieldInitial[n] == first|0x20
 }
 
-// apply records one header field. Names compare case-insensitively
-// (RFC 9110 §5.1); only the framing-relevant ones are looked at.
-func (st *fieldState) apply(req *Request, name, value []byte) error {
-	switch len(name) {
-	case 4:
-		if foldedNameKey(name) == keyHost {
-			return st.host(req, value)
-		}
-	case 6:
-		if foldedNameKey(name) == keyExpect {
-			return st.expect(value)
-		}
-	case 10:
-		if foldedNameKey(name) == keyConnection {
-			st.connection(value)
-		}
-	case 12:
-		if foldedNameKey(name) == keyContentType && req.ContentType == nil {
+// apply records one header field of the given kind; the kinds but kindNone
+// are the framing-relevant fields, the only ones looked at.
+func (st *fieldState) apply(req *Request, kind fieldKind, value []byte) error {
+	switch kind {
+	case kindHost:
+		return st.host(req, value)
+	case kindExpect:
+		return st.expect(value)
+	case kindConnection:
+		st.connection(value)
+	case kindContentType:
+		if req.ContentType == nil {
 			req.ContentType = value
 		}
-	case 14:
-		if foldedNameKey(name) == keyContentLength {
-			return st.contentLength(req, value)
-		}
-	case 16:
-		if foldedNameKey(name) == keyContentEncoding {
-			contentEncoding(req, value)
-		}
-	case 17:
-		if equalFoldLower(name, "transfer-encoding") {
-			return st.transferEncoding(req, value)
-		}
+	case kindContentLength:
+		return st.contentLength(req, value)
+	case kindContentEncoding:
+		contentEncoding(req, value)
+	case kindTransferEncoding:
+		return st.transferEncoding(req, value)
 	}
 	return nil
 }
