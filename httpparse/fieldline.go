@@ -45,7 +45,7 @@ func scanFieldLinesWords(b []byte, i, maxLines int, req *Request, st *fieldState
 		// field-name = token (RFC 9110 §5.1), then the colon.
 		w := load64(b, i)
 		colon := 0
-		for h := nameSlot(w); ; h = (h + 1) % len(knownNames) {
+		for h := nameSlot(w); ; h = (h + 1) & (len(knownNames) - 1) {
 			k := &knownNames[h]
 			if k.n == 0 {
 				break

@@ -84,12 +84,13 @@ type knownName struct {
 	mask       uint64 // bytes of the first word compared: the name and colon
 	n          int    // name length; 0 marks an empty slot
 	kind       fieldKind
+	_          [7]byte // 64 bytes a slot: its index scales by a shift
 }
 
 // knownNames is an open-addressing table of knownFieldNames keyed by
 // nameSlot of their first four bytes (folded), probed linearly. It is built
 // once at package initialisation and never written afterwards.
-var knownNames = func() (t [64]knownName) {
+var knownNames = func() (t [knownNamesSlots]knownName) {
 	for _, name := range knownFieldNames {
 		n := len(name)
 		if n < 4 || n+1 > 16 {
@@ -112,15 +113,19 @@ var knownNames = func() (t [64]knownName) {
 		}
 		h := nameSlot(k.want[0])
 		for t[h].n != 0 {
-			h = (h + 1) % len(t)
+			h = (h + 1) & (len(t) - 1)
 		}
 		t[h] = k
 	}
 	return t
 }()
 
+// knownNamesSlots is the size of knownNames, a power of two so that probes
+// wrap by a mask, and 1<<(32-26) for nameSlot's shift.
+const knownNamesSlots = 64
+
 // nameSlot is the first probe of knownNames for a line whose first word is
 // w: a multiplicative hash of its first four bytes with bit 0x20 set.
 func nameSlot(w uint64) int {
-	return int((uint32(w) | 0x20202020) * 0x9e3779b1 >> 26)
+	return int((uint32(w)|0x20202020)*0x9e3779b1>>26) & (knownNamesSlots - 1)
 }

@@ -56,7 +56,7 @@ func parseHeaderSection(buf []byte, req *Request, lim *Limits, sec *section, st 
 	if req.Minor == 1 && st.hosts == 0 {
 		return 0, ErrMissingHost // RFC 9112 §3.2
 	}
-	if req.ContentLength > int64(lim.forBody(req.Path).MaxBody) {
+	if req.ContentLength > int64(lim.maxBodyFor(req.Path)) {
 		return 0, ErrBodyTooLarge
 	}
 	// RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 persists only

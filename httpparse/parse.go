@@ -14,7 +14,7 @@ const maxLeadingEmptyLines = 4
 // no global state. See the package documentation for how long the views in
 // req stay valid.
 func Parse(buf []byte, req *Request, lim Limits) (n int, err error) {
-	lim = lim.withDefaults()
+	lim.setDefaults()
 	req.Reset()
 	n, err = parse(buf, req, &lim)
 	if err != nil {
