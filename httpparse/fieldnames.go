@@ -84,7 +84,7 @@ type knownName struct {
 	mask       uint64 // bytes of the first word compared: the name and colon
 	n          int    // name length; 0 marks an empty slot
 	kind       fieldKind
-	_          [7]byte // 64 bytes a slot: its index scales by a shift
+	_          [15]byte // 64 bytes a slot: its index scales by a shift
 }
 
 // knownNames is an open-addressing table of knownFieldNames keyed by
