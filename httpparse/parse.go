@@ -122,7 +122,13 @@ func parseRequestLine(buf []byte, start int, req *Request, max int) (int, error)
 	if next, ok := parseRequestLineWords(line, start, req); ok {
 		return next, nil
 	}
+	return parseRequestLineBytes(line, start, req, short)
+}
 
+// parseRequestLineBytes is parseRequestLine after its fast path: the line at
+// line[start:], whose end is the end of the region it must fit in, scanned
+// byte by byte where it must; short is what to report when line ends first.
+func parseRequestLineBytes(line []byte, start int, req *Request, short error) (int, error) {
 	i := skipClass(line, start, classToken)
 	if i == len(line) {
 		return 0, short
