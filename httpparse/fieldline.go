@@ -46,7 +46,7 @@ func scanFieldLinesWords(b []byte, i, maxLines int, req *Request, st *fieldState
 		w := load64(b, i)
 		colon := 0
 		for h := nameSlot(w); ; h = (h + 1) & (len(knownNames) - 1) {
-			k := &knownNames[h]
+			k := &knownNames[h&(len(knownNames)-1)] // the mask, a no-op, drops the bounds check
 			if k.n == 0 {
 				break
 			}
