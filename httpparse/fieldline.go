@@ -44,21 +44,10 @@ func scanFieldLinesWords(b []byte, i, maxLines int, req *Request, st *fieldState
 		}
 		// field-name = token (RFC 9110 §5.1), then the colon.
 		w := load64(b, i)
-		colon := 0
-		for h := nameSlot(w); ; h = (h + 1) & (len(knownNames) - 1) {
-			k := &knownNames[h&(len(knownNames)-1)] // the mask, a no-op, drops the bounds check
-			if k.n == 0 {
-				break
-			}
-			if (w|k.fold[0])&k.mask != k.want[0] {
-				continue
-			}
-			if end := i + k.n + 1; k.n+1 <= 8 || end <= len(b) && load64(b, end-8)|k.fold[1] == k.want[1] {
-				colon, kind = i+k.n, k.kind
-				break
-			}
-		}
-		if colon == 0 {
+		var n int
+		n, kind = matchKnownName(b, i, w)
+		colon := i + n
+		if n == 0 {
 			// Not a known name: letters and "-" a word at a time.
 			for {
 				if other := notLetterOrDash(w); other != 0 {

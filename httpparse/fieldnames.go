@@ -129,3 +129,19 @@ const knownNamesSlots = 64
 func nameSlot(w uint64) int {
 	return int((uint32(w)|0x20202020)*0x9e3779b1>>26) & (knownNamesSlots - 1)
 }
+
+// matchKnownName returns the length and kind of the known name, followed by
+// its colon, that the line at b[i:] begins with, or n == 0; w is the word at
+// b[i:].
+func matchKnownName(b []byte, i int, w uint64) (n int, kind fieldKind) {
+	for h := nameSlot(w); ; h = (h + 1) & (len(knownNames) - 1) {
+		k := &knownNames[h&(len(knownNames)-1)] // the mask, a no-op, drops the bounds check
+		if k.n == 0 {
+			return 0, kindNone
+		}
+		if (w|k.fold[0])&k.mask == k.want[0] &&
+			(k.n+1 <= 8 || i+k.n+1 <= len(b) && load64(b, i+k.n+1-8)|k.fold[1] == k.want[1]) {
+			return k.n, k.kind
+		}
+	}
+}

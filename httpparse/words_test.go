@@ -258,16 +258,7 @@ func TestNotPathBytes(t *testing.T) {
 func TestKnownNames(t *testing.T) {
 	match := func(line string) (n int, kind fieldKind) {
 		b := []byte(line + "        ")
-		w := load64(b, 0)
-		for h := nameSlot(w); ; h = (h + 1) & (len(knownNames) - 1) {
-			k := &knownNames[h]
-			if k.n == 0 {
-				return 0, kindNone
-			}
-			if (w|k.fold[0])&k.mask == k.want[0] && (k.n+1 <= 8 || load64(b, k.n+1-8)|k.fold[1] == k.want[1]) {
-				return k.n, k.kind
-			}
-		}
+		return matchKnownName(b, 0, load64(b, 0))
 	}
 	for _, name := range knownFieldNames {
 		for _, spelled := range []string{name, strings.ToUpper(name), strings.ToUpper(name[:1]) + name[1:]} {
