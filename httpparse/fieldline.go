@@ -2,18 +2,6 @@ package httpparse
 
 import "math/bits"
 
-// fieldLine locates the parts of one field line
-//
-//	field-line = field-name ":" OWS field-value OWS CRLF        (RFC 9112 §5)
-//
-// in a buffer b: the name is b[nameStart:nameEnd], the value
-// b[valueStart:valueEnd] (OWS trimmed), and the next line begins at next,
-// after the CRLF. next == 0 means no line (a line is never empty, so a
-// found one has next > 0).
-type fieldLine struct {
-	nameStart, nameEnd, valueStart, valueEnd, next int
-}
-
 // scanFieldLinesWords is the fast path of scanFieldSection: it takes the
 // field lines at b[i:] one after another, a word at a time, for as long as
 // each is complete and valid and no more than maxLines are taken, and
@@ -136,10 +124,15 @@ func scanFieldLinesWords(b []byte, i, maxLines int, req *Request, st *fieldState
 	return i, lines, kindNone, 0, 0, 0, 0
 }
 
-// scanFieldLine scans the field line at b[start:] byte by byte where it
-// must. It returns the line, or next == 0 with a nil error when b ends
-// inside it (more bytes may complete it), or the error no continuation of
-// b can avoid.
+// scanFieldLine scans the field line
+//
+//	field-line = field-name ":" OWS field-value OWS CRLF        (RFC 9112 §5)
+//
+// at b[start:] byte by byte where it must. It returns the end of the name
+// (b[start:nameEnd]), the value with OWS trimmed (b[valueStart:valueEnd])
+// and the start of the next line, after the CRLF; or next == 0 with a nil
+// error when b ends inside the line (more bytes may complete it); or the
+// error no continuation of b can avoid.
 func scanFieldLine(b []byte, start int) (nameEnd, valueStart, valueEnd, next int, err error) {
 	i := skipTokenBytes(b, start)
 	if i >= len(b) {

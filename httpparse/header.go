@@ -49,15 +49,33 @@ func (sec *section) lineEnd(n int, lim *Limits) int {
 // after the section's final CRLF. st holds what the field lines before
 // sec.next contributed.
 func parseHeaderSection(buf []byte, req *Request, lim *Limits, sec *section, st *fieldState) (int, error) {
+	// The word scan, run here before the section loop, takes the whole rest
+	// of the section of most requests; the section loop resumes at the first
+	// line it did not apply, as after a short read.
+	end, _ := window(buf, sec.start, lim.MaxHeaderBytes, nil)
+	stop, lines, kind, lineStart, _, _, _ := scanFieldLinesWords(buf[:end], sec.next, lim.MaxHeaders-sec.lines, req, st)
+	if kind == kindNone && stop+1 < end && buf[stop] == '\r' && buf[stop+1] == '\n' {
+		return stop + 2, finishHeaderSection(req, lim, st)
+	}
+	if kind != kindNone { // a line taken but left to apply: take it again
+		stop, lines = lineStart, lines-1
+	}
+	sec.next, sec.lines = stop, sec.lines+lines
 	end, err := scanFieldSection(buf, sec, lim, req, st)
 	if err != nil {
 		return 0, err
 	}
+	return end, finishHeaderSection(req, lim, st)
+}
+
+// finishHeaderSection applies the rules that need the whole header section,
+// which st summarises, to req.
+func finishHeaderSection(req *Request, lim *Limits, st *fieldState) error {
 	if req.Minor == 1 && st.hosts == 0 {
-		return 0, ErrMissingHost // RFC 9112 §3.2
+		return ErrMissingHost // RFC 9112 §3.2
 	}
 	if req.ContentLength > int64(lim.maxBodyFor(req.Path)) {
-		return 0, ErrBodyTooLarge
+		return ErrBodyTooLarge
 	}
 	// RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 persists only
 	// with "keep-alive" (RFC 9112 §C.2.2), and "close" always wins.
@@ -68,7 +86,7 @@ func parseHeaderSection(buf []byte, req *Request, lim *Limits, sec *section, st 
 	}
 	// RFC 9110 §10.1.1: a 100-continue expectation in HTTP/1.0 is ignored.
 	req.ExpectContinue = req.Minor == 1 && st.expectContinue
-	return end, nil
+	return nil
 }
 
 // scanFieldSection scans
@@ -91,8 +109,9 @@ func scanFieldSection(buf []byte, sec *section, lim *Limits, req *Request, st *f
 	i, count := sec.next, sec.lines
 	// The loop returns on the final CRLF or an error and breaks, with i at
 	// the start of the incomplete line, when b ends inside it: only then is
-	// the progress recorded. Each turn takes the lines the word scan can
-	// (up to and including one that may be a framing field), then, if the
+	// the progress recorded. Each turn takes the lines the word scan can,
+	// which applies the usual Host, Content-Type and Content-Length lines
+	// itself and stops after any other line apply may act on; or, when the
 	// word scan stopped before a line, that line with the exact scan.
 	for {
 		stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd := scanFieldLinesWords(b, i, lim.MaxHeaders-count, req, st)
