@@ -34,14 +34,18 @@ func parse(buf []byte, req *Request, lim *Limits) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if i, err = parseRequestLine(buf, i, req, lim.MaxRequestLine); err != nil {
+	// parseRequestLine, written out for the same reason as below.
+	end, short := window(buf, i, lim.MaxRequestLine, ErrRequestLineTooLong)
+	if next, ok := parseRequestLineWords(buf[:end], i, req); ok {
+		i = next
+	} else if i, err = parseRequestLineBytes(buf[:end], i, req, short); err != nil {
 		return 0, err
 	}
 	sec, fields := newSection(i), fieldState{}
 	// The start of parseHeaderSection, written out: its call costs the
 	// one-shot driver a few percent. On a section the word scan does not
 	// take whole, parseHeaderSection runs it again from where it stopped.
-	end, _ := window(buf, i, lim.MaxHeaderBytes, nil)
+	end, _ = window(buf, i, lim.MaxHeaderBytes, nil)
 	stop, lines, kind, lineStart, _, _, _ := scanFieldLinesWords(buf[:end], i, lim.MaxHeaders, req, &fields)
 	if kind == kindNone && stop+1 < end && buf[stop] == '\r' && buf[stop+1] == '\n' {
 		i, err = stop+2, finishHeaderSection(req, lim, &fields)
