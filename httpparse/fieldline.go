@@ -20,10 +20,11 @@ import "math/bits"
 // CRLF, a name with a digit, an invalid line, a line cut off by the end of b
 // or lying in its last bytes) is left at stop for the exact scan.
 //
-// It is one leaf function on purpose: Go's calling convention keeps no
-// register across a call, so a call per line would cost the caller's loop a
-// spill and a reload of each of its values, more than the scan of most
-// lines.
+// It takes a run of lines per call on purpose: Go's calling convention
+// keeps no register across a call, so a call per line would cost the
+// caller's loop a spill and a reload of each of its values, more than the
+// scan of most lines; and written out in scanFieldSection, whose loop keeps
+// many more values live, the word loops lost their registers to spills.
 func scanFieldLinesWords(b []byte, i, maxLines int, req *Request, st *fieldState) (stop, lines int, kind fieldKind, nameStart, nameEnd, valueStart, valueEnd int) {
 	for ; lines < maxLines; lines++ {
 		start := i
