@@ -15,10 +15,10 @@ import "math/bits"
 //
 // A line it takes is one that scanFieldLine takes too, with the same parts.
 // The name is one of knownNames (matched with its colon by word compares) or
-// letters and "-" (found a word at a time, the first other byte being its
-// colon); every word it reads lies within b. Every other line (the final
-// CRLF, a name with a digit, an invalid line, a line cut off by the end of b
-// or lying in its last bytes) is left at stop for the exact scan.
+// a token scanned a word of letters and "-" at a time, then by the table from
+// its first other tchar on; every word it reads lies within b. Every other
+// line (the final CRLF, an invalid line, a line cut off by the end of b or
+// lying in its last bytes) is left at stop for the exact scan.
 //
 // It takes a run of lines per call on purpose: Go's calling convention
 // keeps no register across a call, so a call per line would cost the
@@ -49,8 +49,14 @@ func scanFieldLinesWords(b []byte, i, maxLines int, req *Request, st *fieldState
 				}
 				w = load64(b, i)
 			}
+			if b[i] != ':' && isToken(b[i]) {
+				i = skipClass(b, i+1, classToken) // a digit, "_" or other tchar
+				if i >= len(b) {
+					return start, lines, kindNone, 0, 0, 0, 0
+				}
+			}
 			if b[i] != ':' || i == start {
-				return start, lines, kindNone, 0, 0, 0, 0 // a tchar such as a digit, or no name
+				return start, lines, kindNone, 0, 0, 0, 0 // not a field name
 			}
 			colon, kind = i, kindNone
 			if mayBeFramingField(b[start], colon-start) {

@@ -50,22 +50,66 @@ func (sec *section) lineEnd(n int, lim *Limits) int {
 // sec.next contributed.
 func parseHeaderSection(buf []byte, req *Request, lim *Limits, sec *section, st *fieldState) (int, error) {
 	// The word scan, run here before the section loop, takes the whole rest
-	// of the section of most requests; the section loop resumes at the first
-	// line it did not apply, as after a short read.
+	// of the section of most requests; the section loop resumes after the
+	// lines it took, as after a short read.
 	end, _ := window(buf, sec.start, lim.MaxHeaderBytes, nil)
-	stop, lines, kind, lineStart, _, _, _ := scanFieldLinesWords(buf[:end], sec.next, lim.MaxHeaders-sec.lines, req, st)
+	stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd := scanFieldLinesWords(buf[:end], sec.next, lim.MaxHeaders-sec.lines, req, st)
 	if kind == kindNone && stop+1 < end && buf[stop] == '\r' && buf[stop+1] == '\n' {
 		return stop + 2, finishHeaderSection(req, lim, st)
 	}
-	if kind != kindNone { // a line taken but left to apply: take it again
-		stop, lines = lineStart, lines-1
-	}
+	return resumeHeaderSection(buf, req, lim, sec, st, stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd)
+}
+
+// resumeHeaderSection takes the header section sec describes on from where
+// scanFieldLinesWords stopped, with what it returned: it records the lines
+// taken in sec; applies the line the word scan left to apply (kind !=
+// kindNone) and lets the word scan go on; then runs the section loop, which
+// begins with the line the word scan stopped before, and
+// finishHeaderSection.
+func resumeHeaderSection(buf []byte, req *Request, lim *Limits, sec *section, st *fieldState,
+	stop, lines int, kind fieldKind, nameStart, nameEnd, valueStart, valueEnd int) (int, error) {
 	sec.next, sec.lines = stop, sec.lines+lines
+	if kind != kindNone {
+		if err := applyTaken(buf, req, st, kind, nameStart, nameEnd, valueStart, valueEnd); err != nil {
+			return 0, err
+		}
+		end, _ := window(buf, sec.start, lim.MaxHeaderBytes, nil)
+		var err error
+		if sec.next, sec.lines, err = takeLinesWords(buf[:end], sec.next, sec.lines, lim, req, st); err != nil {
+			return 0, err
+		}
+	}
 	end, err := scanFieldSection(buf, sec, lim, req, st)
 	if err != nil {
 		return 0, err
 	}
 	return end, finishHeaderSection(req, lim, st)
+}
+
+// takeLinesWords runs the word scan over b[i:], count lines into the
+// section, and applies each line it leaves to apply, until it stops before
+// a line it does not take; it returns where, and the count of lines then.
+func takeLinesWords(b []byte, i, count int, lim *Limits, req *Request, st *fieldState) (int, int, error) {
+	for {
+		stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd := scanFieldLinesWords(b, i, lim.MaxHeaders-count, req, st)
+		i, count = stop, count+lines
+		if kind == kindNone {
+			return i, count, nil
+		}
+		if err := applyTaken(b, req, st, kind, nameStart, nameEnd, valueStart, valueEnd); err != nil {
+			return 0, 0, err
+		}
+	}
+}
+
+// applyTaken applies a line scanFieldLinesWords took and left to apply: the
+// field of the given kind (kindUnclassified: classified by its name
+// b[nameStart:nameEnd]) with the value b[valueStart:valueEnd].
+func applyTaken(b []byte, req *Request, st *fieldState, kind fieldKind, nameStart, nameEnd, valueStart, valueEnd int) error {
+	if kind == kindUnclassified {
+		kind = framingKind(b[nameStart:nameEnd])
+	}
+	return st.apply(req, kind, b[valueStart:valueEnd])
 }
 
 // finishHeaderSection applies the rules that need the whole header section,
@@ -109,47 +153,39 @@ func scanFieldSection(buf []byte, sec *section, lim *Limits, req *Request, st *f
 	i, count := sec.next, sec.lines
 	// The loop returns on the final CRLF or an error and breaks, with i at
 	// the start of the incomplete line, when b ends inside it: only then is
-	// the progress recorded. Each turn takes the lines the word scan can,
-	// which applies the usual Host, Content-Type and Content-Length lines
-	// itself and stops after any other line apply may act on; or, when the
-	// word scan stopped before a line, that line with the exact scan.
+	// the progress recorded. Each turn takes the line at i with the exact
+	// scan (the callers' word scan stopped before it, or, for a trailer
+	// section, none ran yet), then the lines after it that the word scan
+	// takes.
 	for {
-		stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd := scanFieldLinesWords(b, i, lim.MaxHeaders-count, req, st)
-		i, count = stop, count+lines
-		if kind == kindNone { // the word scan stopped before the line at i
-			if i >= len(b) {
+		if i >= len(b) {
+			break
+		}
+		if b[i] == '\r' {
+			if i+1 >= len(b) {
 				break
 			}
-			if b[i] == '\r' {
-				if i+1 >= len(b) {
-					break
-				}
-				if b[i+1] != '\n' {
-					return 0, ErrBadLineEnding
-				}
-				return i + 2, nil
+			if b[i+1] != '\n' {
+				return 0, ErrBadLineEnding
 			}
-			if count == lim.MaxHeaders {
-				return 0, ErrHeadersTooLarge
-			}
-			nameStart = i
-			var next int
-			var err error
-			if nameEnd, valueStart, valueEnd, next, err = scanFieldLine(b, i); err != nil {
+			return i + 2, nil
+		}
+		if count == lim.MaxHeaders {
+			return 0, ErrHeadersTooLarge
+		}
+		nameEnd, valueStart, valueEnd, next, err := scanFieldLine(b, i)
+		if err != nil {
+			return 0, err
+		}
+		if next == 0 {
+			break // b ends inside the line
+		}
+		if st != nil {
+			if err := st.apply(req, framingKind(b[i:nameEnd]), b[valueStart:valueEnd]); err != nil {
 				return 0, err
 			}
-			if next == 0 {
-				break // b ends inside the line
-			}
-			i, count, kind = next, count+1, kindUnclassified
 		}
-		if st == nil {
-			continue
-		}
-		if kind == kindUnclassified {
-			kind = framingKind(b[nameStart:nameEnd])
-		}
-		if err := st.apply(req, kind, b[valueStart:valueEnd]); err != nil {
+		if i, count, err = takeLinesWords(b, next, count+1, lim, req, st); err != nil {
 			return 0, err
 		}
 	}

@@ -42,19 +42,14 @@ func parse(buf []byte, req *Request, lim *Limits) (int, error) {
 		return 0, err
 	}
 	sec, fields := newSection(i), fieldState{}
-	// The start of parseHeaderSection, written out: its call costs the
-	// one-shot driver a few percent. On a section the word scan does not
-	// take whole, parseHeaderSection runs it again from where it stopped.
+	// parseHeaderSection, written out: its call costs the one-shot driver a
+	// few percent.
 	end, _ = window(buf, i, lim.MaxHeaderBytes, nil)
-	stop, lines, kind, lineStart, _, _, _ := scanFieldLinesWords(buf[:end], i, lim.MaxHeaders, req, &fields)
+	stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd := scanFieldLinesWords(buf[:end], i, lim.MaxHeaders, req, &fields)
 	if kind == kindNone && stop+1 < end && buf[stop] == '\r' && buf[stop+1] == '\n' {
 		i, err = stop+2, finishHeaderSection(req, lim, &fields)
 	} else {
-		if kind != kindNone { // a line taken but left to apply: take it again
-			stop, lines = lineStart, lines-1
-		}
-		sec.next, sec.lines = stop, lines
-		i, err = parseHeaderSection(buf, req, lim, &sec, &fields)
+		i, err = resumeHeaderSection(buf, req, lim, &sec, &fields, stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd)
 	}
 	if err != nil {
 		return 0, err
