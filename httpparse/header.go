@@ -49,15 +49,77 @@ func (sec *section) lineEnd(n int, lim *Limits) int {
 // after the section's final CRLF. st holds what the field lines before
 // sec.next contributed.
 func parseHeaderSection(buf []byte, req *Request, lim *Limits, sec *section, st *fieldState) (int, error) {
+	// The word scan, run here before the section loop, takes the whole rest
+	// of the section of most requests; the section loop resumes after the
+	// lines it took, as after a short read.
+	end, _ := window(buf, sec.start, lim.MaxHeaderBytes, nil)
+	stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd := scanFieldLinesWords(buf[:end], sec.next, lim.MaxHeaders-sec.lines, req, st)
+	if kind == kindNone && stop+1 < end && buf[stop] == '\r' && buf[stop+1] == '\n' {
+		return stop + 2, finishHeaderSection(req, lim, st)
+	}
+	return resumeHeaderSection(buf, req, lim, sec, st, stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd)
+}
+
+// resumeHeaderSection takes the header section sec describes on from where
+// scanFieldLinesWords stopped, with what it returned: it records the lines
+// taken in sec; applies the line the word scan left to apply (kind !=
+// kindNone) and lets the word scan go on; then runs the section loop, which
+// begins with the line the word scan stopped before, and
+// finishHeaderSection.
+func resumeHeaderSection(buf []byte, req *Request, lim *Limits, sec *section, st *fieldState,
+	stop, lines int, kind fieldKind, nameStart, nameEnd, valueStart, valueEnd int) (int, error) {
+	sec.next, sec.lines = stop, sec.lines+lines
+	if kind != kindNone {
+		if err := applyTaken(buf, req, st, kind, nameStart, nameEnd, valueStart, valueEnd); err != nil {
+			return 0, err
+		}
+		end, _ := window(buf, sec.start, lim.MaxHeaderBytes, nil)
+		var err error
+		if sec.next, sec.lines, err = takeLinesWords(buf[:end], sec.next, sec.lines, lim, req, st); err != nil {
+			return 0, err
+		}
+	}
 	end, err := scanFieldSection(buf, sec, lim, req, st)
 	if err != nil {
 		return 0, err
 	}
-	if req.Minor == 1 && st.hosts == 0 {
-		return 0, ErrMissingHost // RFC 9112 §3.2
+	return end, finishHeaderSection(req, lim, st)
+}
+
+// takeLinesWords runs the word scan over b[i:], count lines into the
+// section, and applies each line it leaves to apply, until it stops before
+// a line it does not take; it returns where, and the count of lines then.
+func takeLinesWords(b []byte, i, count int, lim *Limits, req *Request, st *fieldState) (int, int, error) {
+	for {
+		stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd := scanFieldLinesWords(b, i, lim.MaxHeaders-count, req, st)
+		i, count = stop, count+lines
+		if kind == kindNone {
+			return i, count, nil
+		}
+		if err := applyTaken(b, req, st, kind, nameStart, nameEnd, valueStart, valueEnd); err != nil {
+			return 0, 0, err
+		}
 	}
-	if req.ContentLength > int64(lim.forBody(req.Path).MaxBody) {
-		return 0, ErrBodyTooLarge
+}
+
+// applyTaken applies a line scanFieldLinesWords took and left to apply: the
+// field of the given kind (kindUnclassified: classified by its name
+// b[nameStart:nameEnd]) with the value b[valueStart:valueEnd].
+func applyTaken(b []byte, req *Request, st *fieldState, kind fieldKind, nameStart, nameEnd, valueStart, valueEnd int) error {
+	if kind == kindUnclassified {
+		kind = framingKind(b[nameStart:nameEnd])
+	}
+	return st.apply(req, kind, b[valueStart:valueEnd])
+}
+
+// finishHeaderSection applies the rules that need the whole header section,
+// which st summarises, to req.
+func finishHeaderSection(req *Request, lim *Limits, st *fieldState) error {
+	if req.Minor == 1 && st.hosts == 0 {
+		return ErrMissingHost // RFC 9112 §3.2
+	}
+	if req.ContentLength > int64(lim.maxBodyFor(req.Path)) {
+		return ErrBodyTooLarge
 	}
 	// RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 persists only
 	// with "keep-alive" (RFC 9112 §C.2.2), and "close" always wins.
@@ -68,7 +130,7 @@ func parseHeaderSection(buf []byte, req *Request, lim *Limits, sec *section, st 
 	}
 	// RFC 9110 §10.1.1: a 100-continue expectation in HTTP/1.0 is ignored.
 	req.ExpectContinue = req.Minor == 1 && st.expectContinue
-	return end, nil
+	return nil
 }
 
 // scanFieldSection scans
@@ -91,8 +153,11 @@ func scanFieldSection(buf []byte, sec *section, lim *Limits, req *Request, st *f
 	i, count := sec.next, sec.lines
 	// The loop returns on the final CRLF or an error and breaks, with i at
 	// the start of the incomplete line, when b ends inside it: only then is
-	// the progress recorded.
-	for ; ; count++ {
+	// the progress recorded. Each turn takes the line at i with the exact
+	// scan (the callers' word scan stopped before it, or, for a trailer
+	// section, none ran yet), then the lines after it that the word scan
+	// takes.
+	for {
 		if i >= len(b) {
 			break
 		}
@@ -108,38 +173,20 @@ func scanFieldSection(buf []byte, sec *section, lim *Limits, req *Request, st *f
 		if count == lim.MaxHeaders {
 			return 0, ErrHeadersTooLarge
 		}
-		nameStart := i
-		i = skipTokenBytes(b, i)
-		if i >= len(b) {
-			i = nameStart
-			break
+		nameEnd, valueStart, valueEnd, next, err := scanFieldLine(b, i)
+		if err != nil {
+			return 0, err
 		}
-		if b[i] != ':' || i == nameStart {
-			return 0, fieldNameError(b, nameStart, i)
+		if next == 0 {
+			break // b ends inside the line
 		}
-		nameEnd := i
-		i++
-		for i < len(b) && isOWS(b[i]) {
-			i++
-		}
-		valueStart := i
-		i = skipValueBytes(b, i)
-		if i+1 >= len(b) || b[i] != '\r' || b[i+1] != '\n' {
-			if i >= len(b) || b[i] == '\r' && i+1 == len(b) {
-				i = nameStart
-				break
-			}
-			return 0, lineBreakError(b, i, ErrBadHeader) // a byte no field-value holds
-		}
-		valueEnd := i
-		for valueEnd > valueStart && isOWS(b[valueEnd-1]) {
-			valueEnd--
-		}
-		i += 2
-		if st != nil && mayBeFramingField(b[nameStart], nameEnd-nameStart) {
-			if err := st.apply(req, b[nameStart:nameEnd], b[valueStart:valueEnd]); err != nil {
+		if st != nil {
+			if err := st.apply(req, framingKind(b[i:nameEnd]), b[valueStart:valueEnd]); err != nil {
 				return 0, err
 			}
+		}
+		if i, count, err = takeLinesWords(b, next, count+1, lim, req, st); err != nil {
+			return 0, err
 		}
 	}
 	sec.next, sec.lines = i, count
@@ -169,38 +216,26 @@ func mayBeFramingField(first byte, n int) bool {
 	return n < len(framingFieldInitial) && framingFieldInitial[n] == first|0x20
 }
 
-// apply records one header field. Names compare case-insensitively
-// (RFC 9110 §5.1); only the framing-relevant ones are looked at.
-func (st *fieldState) apply(req *Request, name, value []byte) error {
-	switch len(name) {
-	case 4:
-		if foldedNameKey(name) == keyHost {
-			return st.host(req, value)
-		}
-	case 6:
-		if foldedNameKey(name) == keyExpect {
-			return st.expect(value)
-		}
-	case 10:
-		if foldedNameKey(name) == keyConnection {
-			st.connection(value)
-		}
-	case 12:
-		if foldedNameKey(name) == keyContentType && req.ContentType == nil {
+// apply records one header field of the given kind; the kinds but kindNone
+// are the framing-relevant fields, the only ones looked at.
+func (st *fieldState) apply(req *Request, kind fieldKind, value []byte) error {
+	switch kind {
+	case kindHost:
+		return st.host(req, value)
+	case kindExpect:
+		return st.expect(value)
+	case kindConnection:
+		st.connection(value)
+	case kindContentType:
+		if req.ContentType == nil {
 			req.ContentType = value
 		}
-	case 14:
-		if foldedNameKey(name) == keyContentLength {
-			return st.contentLength(req, value)
-		}
-	case 16:
-		if foldedNameKey(name) == keyContentEncoding {
-			contentEncoding(req, value)
-		}
-	case 17:
-		if equalFoldLower(name, "transfer-encoding") {
-			return st.transferEncoding(req, value)
-		}
+	case kindContentLength:
+		return st.contentLength(req, value)
+	case kindContentEncoding:
+		contentEncoding(req, value)
+	case kindTransferEncoding:
+		return st.transferEncoding(req, value)
 	}
 	return nil
 }

@@ -52,6 +52,14 @@ const maxInt = int(^uint(0) >> 1)
 
 // withDefaults returns l with every non-positive field replaced by its default.
 func (l Limits) withDefaults() Limits {
+	l.setDefaults()
+	return l
+}
+
+// setDefaults replaces every non-positive field of l by its default, in
+// place: Parse applies it to its own copy of the caller's Limits, which
+// withDefaults would copy twice more.
+func (l *Limits) setDefaults() {
 	if l.MaxRequestLine <= 0 {
 		l.MaxRequestLine = DefaultMaxRequestLine
 	}
@@ -64,15 +72,22 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxBody <= 0 {
 		l.MaxBody = DefaultMaxBody
 	}
-	return l
 }
 
 // forBody returns l with MaxBody set to the bound on the body of a request to path.
 func (l Limits) forBody(path []byte) Limits {
-	if l.LargeBodyPath != "" && l.MaxLargeBody > l.MaxBody && string(path) == l.LargeBodyPath {
-		l.MaxBody = l.MaxLargeBody
-	}
+	l.MaxBody = l.maxBodyFor(path)
 	return l
+}
+
+// maxBodyFor is the bound on the body of a request to path: forBody's
+// MaxBody without a copy of the Limits, for the check of every header
+// section.
+func (l *Limits) maxBodyFor(path []byte) int {
+	if l.LargeBodyPath != "" && l.MaxLargeBody > l.MaxBody && string(path) == l.LargeBodyPath {
+		return l.MaxLargeBody
+	}
+	return l.MaxBody
 }
 
 // maxChunkCount bounds the data chunks of one body: maxChunks, or one per 64 bytes of

@@ -1,5 +1,7 @@
 package httpparse
 
+import "math/bits"
+
 // maxLeadingEmptyLines is how many empty lines (CRLF) before the request line
 // are skipped; RFC 9112 §2.2 asks a server to ignore at least one.
 const maxLeadingEmptyLines = 4
@@ -12,7 +14,7 @@ const maxLeadingEmptyLines = 4
 // no global state. See the package documentation for how long the views in
 // req stay valid.
 func Parse(buf []byte, req *Request, lim Limits) (n int, err error) {
-	lim = lim.withDefaults()
+	lim.setDefaults()
 	req.Reset()
 	n, err = parse(buf, req, &lim)
 	if err != nil {
@@ -32,11 +34,23 @@ func parse(buf []byte, req *Request, lim *Limits) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if i, err = parseRequestLine(buf, i, req, lim.MaxRequestLine); err != nil {
+	// The bodies of parseRequestLine and parseHeaderSection, written out:
+	// a call each costs this driver a few percent of a typical request.
+	end, short := window(buf, i, lim.MaxRequestLine, ErrRequestLineTooLong)
+	if next, ok := parseRequestLineWords(buf[:end], i, req); ok {
+		i = next
+	} else if i, err = parseRequestLineBytes(buf[:end], i, req, short); err != nil {
 		return 0, err
 	}
 	sec, fields := newSection(i), fieldState{}
-	if i, err = parseHeaderSection(buf, req, lim, &sec, &fields); err != nil {
+	end, _ = window(buf, i, lim.MaxHeaderBytes, nil)
+	stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd := scanFieldLinesWords(buf[:end], i, lim.MaxHeaders, req, &fields)
+	if kind == kindNone && stop+1 < end && buf[stop] == '\r' && buf[stop+1] == '\n' {
+		i, err = stop+2, finishHeaderSection(req, lim, &fields)
+	} else {
+		i, err = resumeHeaderSection(buf, req, lim, &sec, &fields, stop, lines, kind, nameStart, nameEnd, valueStart, valueEnd)
+	}
+	if err != nil {
 		return 0, err
 	}
 	req.HeaderDone = true
@@ -117,7 +131,16 @@ func lineBreakError(buf []byte, i int, def error) error {
 func parseRequestLine(buf []byte, start int, req *Request, max int) (int, error) {
 	end, short := window(buf, start, max, ErrRequestLineTooLong)
 	line := buf[:end]
+	if next, ok := parseRequestLineWords(line, start, req); ok {
+		return next, nil
+	}
+	return parseRequestLineBytes(line, start, req, short)
+}
 
+// parseRequestLineBytes is parseRequestLine after its fast path: the line at
+// line[start:], whose end is the end of the region it must fit in, scanned
+// byte by byte where it must; short is what to report when line ends first.
+func parseRequestLineBytes(line []byte, start int, req *Request, short error) (int, error) {
 	i := skipClass(line, start, classToken)
 	if i == len(line) {
 		return 0, short
@@ -159,6 +182,71 @@ func parseRequestLine(buf []byte, start int, req *Request, max int) (int, error)
 		return 0, err
 	}
 	return next, parseTarget(req, query-targetStart)
+}
+
+// Little-endian words of the method prefixes parseRequestLineWords knows:
+// the method and its SP.
+const (
+	wordGET  = uint64('G') | uint64('E')<<8 | uint64('T')<<16 | uint64(' ')<<24
+	wordPUT  = uint64('P') | uint64('U')<<8 | uint64('T')<<16 | uint64(' ')<<24
+	wordPOST = uint64('P') | uint64('O')<<8 | uint64('S')<<16 | uint64('T')<<24 | uint64(' ')<<32
+	wordHEAD = uint64('H') | uint64('E')<<8 | uint64('A')<<16 | uint64('D')<<24 | uint64(' ')<<32
+)
+
+// parseRequestLineWords is the fast path of parseRequestLine for the line
+// nearly every request has: GET, POST, PUT or HEAD (told by one word
+// compare), an origin-form target whose path is scanned a word at a time,
+// and "HTTP/1.1". When it returns ok, it has set what parseRequestLine sets
+// for the same line and returns the same index; otherwise it has set
+// nothing, and parseRequestLine decides the line byte by byte.
+func parseRequestLineWords(line []byte, start int, req *Request) (next int, ok bool) {
+	if start+8 > len(line) {
+		return 0, false
+	}
+	var method Method
+	sp := start // the SP after the method
+	switch w := load64(line, start); {
+	case w&0xff_ffff_ffff == wordPOST:
+		method, sp = MethodPost, start+4
+	case w&0xffff_ffff == wordGET:
+		method, sp = MethodGet, start+3
+	case w&0xffff_ffff == wordPUT:
+		method, sp = MethodPut, start+3
+	case w&0xff_ffff_ffff == wordHEAD:
+		method, sp = MethodHead, start+4
+	default:
+		return 0, false
+	}
+	targetStart := sp + 1
+	i := targetStart
+	for {
+		if i+8 > len(line) {
+			return 0, false
+		}
+		if flags := notPathBytes(load64(line, i)); flags != 0 {
+			i += bits.TrailingZeros64(flags) >> 3
+			break
+		}
+		i += 8
+	}
+	query := i
+	if line[i] == '?' {
+		i = skipClass(line, i+1, classTarget)
+		if i >= len(line) {
+			return 0, false
+		}
+	}
+	if line[i] != ' ' || line[targetStart] != '/' {
+		return 0, false // also when the target is empty: then line[targetStart] is the SP
+	}
+	const proto = "HTTP/1.1\r\n"
+	if len(line)-(i+1) < len(proto) || string(line[i+1:i+1+len(proto)]) != proto {
+		return 0, false
+	}
+	req.Method, req.MethodName = method, line[start:sp]
+	req.Target, req.Path = line[targetStart:i], line[targetStart:query]
+	req.Minor = 1
+	return i + 1 + len(proto), true
 }
 
 // parseVersion parses HTTP-version CRLF at line[i:]. Only major version 1 is

@@ -69,7 +69,7 @@ func ParseFrom(buf []byte, req *Request, lim Limits, st *State) (n int, err erro
 	if len(buf) < st.seen {
 		panic("BUG: httpparse: ParseFrom on a buffer shorter than the partial request it resumes")
 	}
-	lim = lim.withDefaults()
+	lim.setDefaults()
 	req.Reset()
 	st.lineEnd = 0
 	n, err = st.parse(buf, req, &lim)

@@ -84,3 +84,16 @@ func notLetterOrDash(x uint64) uint64 {
 	ok := (atLeastA&^aboveZ | ^notDash) &^ x        // &^ x: bytes >= 0x80 are never ok
 	return ^ok & swarHighs
 }
+
+// notPathBytes flags (with 0x80) every byte of x that is not a path byte
+// (classPath: VCHAR %x21-7E but "#" and "?"). Every byte is tested on its
+// low seven bits, so no sum exceeds 0xfe and no carry crosses into the next
+// byte: each flag is exact. Bytes >= 0x80 are flagged by their own high bit.
+func notPathBytes(x uint64) uint64 {
+	low := x &^ swarHighs
+	belowBang := ^(low + (0x80-0x21)*swarOnes)          // high bit set iff low < 0x21
+	del := low + swarOnes                               // high bit set iff low == 0x7f
+	hash := ^((low ^ '#'*swarOnes) + 0x7f*swarOnes)     // high bit set iff low == '#'
+	question := ^((low ^ '?'*swarOnes) + 0x7f*swarOnes) // high bit set iff low == '?'
+	return (belowBang | del | hash | question | x) & swarHighs
+}

@@ -175,3 +175,69 @@ func skipValueBytesBinary(b []byte, i int) int {
 	}
 	return i
 }
+
+// BenchmarkFieldNames sets the known-name match of scanFieldLinesWords
+// beside the letter-word scan it replaces for known names, followed by the
+// classification that scan then needs (mayBeFramingField, framingKind).
+func BenchmarkFieldNames(b *testing.B) {
+	lines := [][]byte{
+		[]byte("Host: 127.0.0.1:8080\r\n"), []byte("User-Agent: curl/7.88.1\r\n"),
+		[]byte("Accept: */*\r\n"), []byte("Content-Type: application/json\r\n"),
+		[]byte("Content-Length: 35\r\n"),
+	}
+	b.Run("known", func(b *testing.B) {
+		for b.Loop() {
+			for _, line := range lines {
+				n, kind := matchKnownName(line, 0, load64(line, 0))
+				if n == 0 {
+					b.Fatal(string(line))
+				}
+				sinkN += n + int(kind)
+			}
+		}
+	})
+	b.Run("words", func(b *testing.B) {
+		for b.Loop() {
+			for _, line := range lines {
+				n := skipTokenBytes(line, 0)
+				if line[n] != ':' {
+					b.Fatal(string(line))
+				}
+				kind := kindNone
+				if mayBeFramingField(line[0], n) {
+					kind = framingKind(line[:n])
+				}
+				sinkN += n + int(kind)
+			}
+		}
+	})
+}
+
+// BenchmarkRequestLine sets parseRequestLine, whose word path takes these
+// lines, beside parseRequestLineBytes, the byte path alone.
+func BenchmarkRequestLine(b *testing.B) {
+	lines := [][]byte{[]byte("POST /event HTTP/1.1\r\n"), []byte("GET /stats?x=1 HTTP/1.1\r\n")}
+	var r Request
+	b.Run("words", func(b *testing.B) {
+		for b.Loop() {
+			for _, line := range lines {
+				n, err := parseRequestLine(line, 0, &r, DefaultMaxRequestLine)
+				if err != nil || n != len(line) {
+					b.Fatal(n, err)
+				}
+				sinkN += n
+			}
+		}
+	})
+	b.Run("bytes", func(b *testing.B) {
+		for b.Loop() {
+			for _, line := range lines {
+				n, err := parseRequestLineBytes(line, 0, &r, ErrNeedMore)
+				if err != nil || n != len(line) {
+					b.Fatal(n, err)
+				}
+				sinkN += n
+			}
+		}
+	})
+}
