@@ -143,9 +143,11 @@ func (s sweeper) Run(context.Context) error {
 	return nil
 }
 
-// sweep closes the connections whose timeouts ran out.
+// sweep closes the connections whose timeouts ran out, and lets the pipeline drop the
+// request buffers it kept that no request used since the last sweep.
 func (l *eventLoop) sweep(now int64) {
 	p := l.pipe
+	p.TrimSpares()
 	for i := 0; i < len(l.conns); i++ {
 		c := l.conns[i]
 		if c.paused {

@@ -243,3 +243,32 @@ func TestAnnouncedBatchIsNotBelieved(t *testing.T) {
 	assert.Equal(t, 1, grows, "a 40 KB batch in 8 KiB reads gets one buffer of its size")
 	assert.Equal(t, uint64(2), p.store.Snapshot().TotalRequests)
 }
+
+// Spares recycle batch buffers between requests, within their bounds, and a sweep
+// interval in which none was used empties them.
+func TestSparesAreBoundedAndTrimmed(t *testing.T) {
+	p := New(store.New(store.Options{}), Config{})
+	s := &p.spares
+	s.put(make([]byte, 10, maxKeptPartial)) // what an idle connection keeps anyway
+	assert.Zero(t, s.bytes)
+	for range maxSpares + 1 {
+		s.put(make([]byte, 0, 16<<10))
+	}
+	assert.Equal(t, maxSpares*(16<<10), s.bytes, "at most maxSpares buffers")
+	assert.Nil(t, s.take(32<<10), "none big enough")
+	got := s.take(10 << 10)
+	require.NotNil(t, got)
+	assert.Equal(t, 16<<10, cap(got))
+	assert.Zero(t, len(got))
+
+	p.TrimSpares() // one was taken since the last trim: kept
+	assert.Equal(t, (maxSpares-1)*(16<<10), s.bytes)
+	p.TrimSpares() // none since: dropped
+	assert.Zero(t, s.bytes)
+	assert.Nil(t, s.take(1))
+
+	for range maxSpareBytes/(1<<20) + 1 {
+		s.put(make([]byte, 0, 1<<20))
+	}
+	assert.Equal(t, maxSpareBytes, s.bytes, "at most maxSpareBytes")
+}

@@ -141,16 +141,30 @@ const maxKeptPartial = 4 << 10
 
 // spares are a loop's large request buffers, kept between requests so that a stream of
 // batches (tens of KiB each) does not allocate a buffer per batch: at most maxSpares of
-// them, maxSpareBytes in all.
+// them, maxSpareBytes in all. Batches from many connections complete and start in bursts,
+// so the pool is sized for a burst; what a whole sweep interval did not use is dropped
+// (TrimSpares), so that an idle loop holds none.
 type spares struct {
 	bufs  [maxSpares][]byte
 	bytes int
+	taken bool // a spare was taken since the last trim
 }
 
 const (
-	maxSpares     = 32
-	maxSpareBytes = 1 << 20
+	maxSpares     = 256
+	maxSpareBytes = 8 << 20
 )
+
+// TrimSpares drops the kept request buffers unless one was used since the last call.
+// The loop calls it on its timeout sweep.
+func (p *Pipeline) TrimSpares() {
+	s := &p.spares
+	if !s.taken {
+		clear(s.bufs[:])
+		s.bytes = 0
+	}
+	s.taken = false
+}
 
 // take returns the smallest spare with room for n bytes, emptied, or nil.
 func (s *spares) take(n int) []byte {
@@ -166,6 +180,7 @@ func (s *spares) take(n int) []byte {
 	b := s.bufs[best]
 	s.bufs[best] = nil
 	s.bytes -= cap(b)
+	s.taken = true
 	return b[:0]
 }
 
