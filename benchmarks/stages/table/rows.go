@@ -49,6 +49,9 @@ const (
 	targetDispatch  = targetDecode + targetRecord // derived, not given
 	targetSerialize = 150
 	targetWholePath = 250
+	// targetBatchEvent is issue 14's bound on the daemon's whole CPU per batched event
+	// (system calls included); the in-memory path must fit well inside it.
+	targetBatchEvent = 150
 )
 
 // rows is the table, in the order a request meets the stages.
@@ -75,6 +78,8 @@ var rows = []row{
 
 	{stage: "whole path in memory, curl", ours: []term{req("WholePath/curl")}, baseline: "net/http in memory", base: []term{req("WholePathNetHTTP/curl")}, projected: projInMemory, target: targetWholePath},
 	{stage: "whole path in memory, 16 pipelined, per request", ours: []term{req("WholePath/pipelined16")}, baseline: "net/http in memory", base: []term{req("WholePathNetHTTP/pipelined16")}, projected: projInMemory, target: targetWholePath},
+
+	{stage: "batch of 1,000 (NDJSON), whole path in memory, per event", ours: []term{req("BatchPath")}, baseline: "net/http + json.Decoder stream", base: []term{req("BatchPathNetHTTP")}, projNote: "none", target: targetBatchEvent},
 
 	{stage: "total = whole path curl + send one", ours: []term{req("WholePath/curl"), req("Send/one")}, baseline: "net/http in memory + net.Conn.Write", base: []term{req("WholePathNetHTTP/curl"), req("SendNetConn/one")}, projected: projTotal},
 	{stage: "total, 16 pipelined, per request", ours: []term{req("WholePath/pipelined16"), req("Send/batch16")}, baseline: "net/http in memory + net.Conn.Write", base: []term{req("WholePathNetHTTP/pipelined16"), req("SendNetConn/batch16")}, projected: projTotal},

@@ -15,7 +15,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.md from the current rendering")
 
 // capturedRun is the raw output of one `just stages` run (go test -bench
-// ./benchmarks/stages/ -count 5, pinned to one core).
+// ./benchmarks/stages/ -count 10, pinned to one core).
 const capturedRun = "testdata/stages-bench.txt"
 
 func loadCaptured(t *testing.T) *run {
@@ -35,8 +35,8 @@ func TestParseCapturedRun(t *testing.T) {
 	assert.Equal(t, "amd64", r.context["goarch"])
 	assert.NotEmpty(t, r.context["cpu"])
 	lo, hi := r.counts()
-	assert.Equal(t, 5, lo, "every benchmark ran -count 5 times")
-	assert.Equal(t, 5, hi)
+	assert.Equal(t, 10, lo, "every benchmark ran -count 10 times")
+	assert.Equal(t, 10, hi)
 	for name, ss := range r.samples {
 		assert.True(t, strings.HasPrefix(name, "Benchmark"), name)
 		assert.NotRegexp(t, `-\d+$`, name, "GOMAXPROCS suffix left on")
