@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -37,7 +38,34 @@ func newAdminMux(reg *prometheus.Registry) *http.ServeMux {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("POST /debug/free-memory", freeMemory)
 	return mux
+}
+
+// freeMemory runs a full collection and returns every free page to the operating system
+// (debug.FreeOSMemory), then answers the resident size before and after. Between
+// collections the runtime keeps freed heap up to its goal (-gc-percent above the live
+// heap) for reuse; this is for an operator who wants the memory back now, after a burst of
+// users or batches, or who measures what the daemon needs.
+func freeMemory(w http.ResponseWriter, _ *http.Request) {
+	before := residentBytes()
+	debug.FreeOSMemory()
+	after := residentBytes()
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, "{\"rssBefore\":%d,\"rssAfter\":%d}\n", before, after)
+}
+
+// residentBytes is the process's resident set size from /proc (0 where there is none).
+func residentBytes() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, resident int64
+	if _, err := fmt.Sscan(string(b), &size, &resident); err != nil {
+		return 0
+	}
+	return resident * int64(os.Getpagesize())
 }
 
 // cmdline is pprof.Cmdline with every argument redacted: a -cluster URL given with its

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -194,4 +195,33 @@ func TestTruncatedBatchesChangeNothing(t *testing.T) {
 	assert.Equal(t, `{"error":"malformed JSON","index":99}`, answer)
 
 	assert.Equal(t, stats{}, d.stats())
+}
+
+// POST /debug/free-memory on the admin listener gives freed heap back to the system and
+// says how much is resident; it is not on the metrics listener, nor a GET.
+func TestFreeMemory(t *testing.T) {
+	admin, metrics := freePort(t), freePort(t)
+	d := startDaemon(t, "-admin-addr", admin, "-metrics-addr", metrics)
+	c := d.dial()
+	code, _ := postBatch(t, c, bufio.NewReader(c), "", batchBody("m", 0, 5000, 5000))
+	require.Equal(t, 200, code)
+
+	resp, err := http.Post("http://"+admin+"/debug/free-memory", "", nil)
+	require.NoError(t, err)
+	var got struct{ RSSBefore, RSSAfter int64 }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Positive(t, got.RSSBefore)
+	assert.Positive(t, got.RSSAfter)
+
+	resp, err = http.Get("http://" + admin + "/debug/free-memory")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 405, resp.StatusCode)
+	resp, err = http.Post("http://"+metrics+"/debug/free-memory", "", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 404, resp.StatusCode)
+	assert.Equal(t, int64(5000), d.stats().TotalRequests)
 }
