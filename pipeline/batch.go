@@ -63,10 +63,10 @@ func (p *Pipeline) serveBatch(mode connMode) int {
 	format := batchFormat(req.ContentType, body)
 
 	b.walk.Reset(body, format, p.maxBatchEvents)
+	defer b.staged.Release(keepStaged) // a refused batch's staging too
 	if err := b.walk.Stage(&p.dec, &b.staged); err != nil {
 		return p.refuseBatch(mode, err.(*event.Error), b.walk.Index())
 	}
-	defer b.staged.Release(keepStaged)
 	// ev lives on the stack: writing an event's views into it needs no write barrier,
 	// which a field of the Pipeline (on the heap) would while the GC runs.
 	var ev event.Event
