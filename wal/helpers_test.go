@@ -1,7 +1,6 @@
 package wal
 
 import (
-	"math/big"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -121,13 +120,4 @@ func names(t testing.TB, dir string) []string {
 		out = append(out, e.Name())
 	}
 	return out
-}
-
-func ratOf(mant *big.Int, scale int) *big.Rat {
-	r := new(big.Rat).SetInt(mant)
-	p := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(max(scale, -scale))), nil))
-	if scale >= 0 {
-		return r.Mul(r, p)
-	}
-	return r.Quo(r, p)
 }

@@ -67,15 +67,6 @@ func sameSum(got json.Number, want string) bool {
 	return ok1 && ok2 && g.Cmp(w) == 0
 }
 
-// getMetric reads one unlabelled sample of the admin listener's /metrics.
-func getMetric(ctx context.Context, adminAddr, name string) (float64, error) {
-	body, err := httpGet(ctx, "http://"+adminAddr+"/metrics")
-	if err != nil {
-		return 0, err
-	}
-	return parseMetric(body, name)
-}
-
 // parseMetric finds the sample "name value" in the Prometheus text format.
 func parseMetric(body []byte, name string) (float64, error) {
 	sc := bufio.NewScanner(bytes.NewReader(body))
