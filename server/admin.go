@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/procfs"
 
 	"github.com/onemrc/onemrc/cluster"
 )
@@ -55,17 +56,17 @@ func freeMemory(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(w, "{\"rssBefore\":%d,\"rssAfter\":%d}\n", before, after)
 }
 
-// residentBytes is the process's resident set size from /proc (0 where there is none).
+// residentBytes is the process's resident set size (0 where /proc cannot tell it).
 func residentBytes() int64 {
-	b, err := os.ReadFile("/proc/self/statm")
+	p, err := procfs.Self()
 	if err != nil {
 		return 0
 	}
-	var size, resident int64
-	if _, err := fmt.Sscan(string(b), &size, &resident); err != nil {
+	st, err := p.Stat()
+	if err != nil {
 		return 0
 	}
-	return resident * int64(os.Getpagesize())
+	return int64(st.ResidentMemory())
 }
 
 // cmdline is pprof.Cmdline with every argument redacted: a -cluster URL given with its
