@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -210,4 +211,36 @@ func TestHeldAnswersAreNotTimedOut(t *testing.T) {
 	rs := responsesIn(t, c.out)
 	require.Len(t, rs, 1)
 	assert.Equal(t, http.StatusOK, rs[0].StatusCode)
+}
+
+// A batch (POST /events) ends its loop's record: batches that arrive on several
+// connections in one turn get a record each, so no record outgrows what one batch can
+// hold, and replay restores each batch whole.
+func TestEachBatchEndsItsRecord(t *testing.T) {
+	batch := func(user string) []byte {
+		body := `{"userId":"` + user + `1","value":1}` + "\n" + `{"userId":"` + user + `2","value":2}` + "\n"
+		return []byte("POST /events HTTP/1.1\r\nHost: t\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)
+	}
+	log := &memLog{}
+	s, st, l := newDurableServer(log, FsyncOff)
+	a, b, c := newFakeConn(l), newFakeConn(l), newFakeConn(l)
+	require.True(t, a.open(s))
+	require.True(t, b.open(s))
+	require.True(t, c.open(s))
+	require.True(t, c.deliver(s, []byte(post(`{"userId":"single","value":5}`))))
+	require.True(t, a.deliver(s, batch("a")))
+	require.True(t, b.deliver(s, batch("b")))
+	assert.Len(t, log.records, 2, "each batch ended a record within the turn")
+	assert.Empty(t, a.out, "answers still wait for the turn's flush")
+	l.runTasks()
+	assert.Len(t, log.records, 2, "nothing was left for the flush to write")
+	for _, conn := range []*fakeConn{a, b, c} {
+		rs := responsesIn(t, conn.out)
+		require.Len(t, rs, 1)
+		assert.Equal(t, http.StatusOK, rs[0].StatusCode)
+	}
+	var first store.LogRecord
+	require.NoError(t, store.DecodeLogRecord(log.records[0], &first))
+	assert.Equal(t, uint64(3), first.Count, "the turn's single event rides with the first batch")
+	assert.Equal(t, st.Snapshot(), log.replay(t, st.Seed()))
 }
