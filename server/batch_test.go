@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -224,4 +226,57 @@ func TestFreeMemory(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 404, resp.StatusCode)
 	assert.Equal(t, int64(5000), d.stats().TotalRequests)
+}
+
+// SIGKILL at a random moment while batches are in flight: after the restart every
+// acknowledged batch is there, and every batch is there whole or not at all (each event
+// has its own user and the value 1, and each batch 200 of them, so a torn batch would
+// show a total that is no multiple of 200, or totals that disagree).
+func TestBatchesSurviveSIGKILLAtARandomMoment(t *testing.T) {
+	const size, clients = 200, 6
+	for _, mode := range []string{"always", "off"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			d := startDaemon(t, "-data-dir", dir, "-fsync", mode, "-loops", "2")
+			var next, acked, sent atomic.Int64
+			var wg sync.WaitGroup
+			for range clients {
+				c := d.dial()
+				wg.Go(func() {
+					br := bufio.NewReader(c)
+					for {
+						first := int(next.Add(1)-1) * size
+						body := batchBody("r", first, size, 1<<30)
+						sent.Add(1)
+						if _, err := fmt.Fprintf(c, "POST /events HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n%s", len(body), body); err != nil {
+							return
+						}
+						resp, err := http.ReadResponse(br, nil)
+						if err != nil {
+							return
+						}
+						_, _ = io.Copy(io.Discard, resp.Body)
+						if resp.StatusCode != 200 {
+							t.Errorf("status %d", resp.StatusCode)
+							return
+						}
+						acked.Add(1)
+					}
+				})
+			}
+			time.Sleep(time.Duration(150+rand.IntN(450)) * time.Millisecond)
+			require.NoError(t, d.cmd.Process.Kill())
+			<-d.done
+			wg.Wait() // every client sees its connection reset
+			require.Positive(t, acked.Load(), "the daemon answered nothing before the kill")
+
+			st := startDaemon(t, "-data-dir", dir, "-fsync", mode).stats()
+			t.Logf("acknowledged %d batches of %d sent; restored %d events", acked.Load(), sent.Load(), st.TotalRequests)
+			assert.Zero(t, st.TotalRequests%size, "a batch restored in part")
+			assert.GreaterOrEqual(t, st.TotalRequests, acked.Load()*size, "acknowledged batches lost")
+			assert.LessOrEqual(t, st.TotalRequests, sent.Load()*size)
+			assert.Equal(t, st.TotalRequests, st.UniqueUsers)
+			assert.Equal(t, float64(st.TotalRequests), st.Sum)
+		})
+	}
 }
