@@ -238,14 +238,14 @@ func (st *Staged) Event(i int, ev *Event) {
 	}
 }
 
-// Release forgets the body and drops buffers grown past keep events, so that one large
-// batch does not pin its memory on an idle loop.
-func (st *Staged) Release(keep int) {
+// Release forgets the body and drops a list grown past keepEvents events, or an arena
+// past keepArena bytes, so that one large batch does not pin its memory on an idle loop.
+func (st *Staged) Release(keepEvents, keepArena int) {
 	st.body = nil
-	if cap(st.events) > keep {
+	if cap(st.events) > keepEvents {
 		st.events = nil
 	}
-	if cap(st.arena) > keep*16 {
+	if cap(st.arena) > keepArena {
 		st.arena = nil
 	}
 }

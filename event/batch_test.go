@@ -234,3 +234,21 @@ func TestBatchEverySentinel(t *testing.T) {
 		}
 	}
 }
+
+func TestStagedRelease(t *testing.T) {
+	var (
+		b  Batch
+		d  Decoder
+		st Staged
+	)
+	b.Reset([]byte("{\"userId\":\"\\u0061\",\"value\":1}\n{\"userId\":\"b\",\"value\":2}"), NDJSON, 10)
+	require.NoError(t, b.Stage(&d, &st))
+	require.Equal(t, 2, st.Len())
+	st.Release(2, 64)
+	assert.Nil(t, st.body)
+	assert.NotNil(t, st.events, "within keepEvents: kept")
+	assert.NotNil(t, st.arena, "within keepArena: kept")
+	st.Release(1, 0)
+	assert.Nil(t, st.events)
+	assert.Nil(t, st.arena)
+}

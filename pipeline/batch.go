@@ -33,11 +33,12 @@ type batchState struct {
 	body     []byte // the JSON answer being built
 }
 
-// keepInflated is the inflate buffer a loop keeps between gzip batches; keepStaged the
-// staged events (32 bytes each).
+// What a loop keeps between batches: its buffers of body bytes (an inflated gzip body, a
+// chunked body gathered into the Request's scratch, unescaped userIds) up to keepBytes
+// each, and a staging list of up to keepStaged events (32 bytes each).
 const (
-	keepInflated = 1 << 20
-	keepStaged   = 16 << 10
+	keepBytes  = 1 << 20
+	keepStaged = 16 << 10
 )
 
 // serveBatch answers the POST /events just parsed into p.req and returns its status.
@@ -48,7 +49,7 @@ func (p *Pipeline) serveBatch(mode connMode) int {
 	// A batch sent in many chunks was gathered into the Request's scratch: once served,
 	// a large one does not stay pinned on the loop. (body stays valid: only the
 	// Request's reference goes.)
-	defer req.ReleaseScratch(keepInflated)
+	defer req.ReleaseScratch(keepBytes)
 	switch req.Encoding {
 	case httpparse.EncodingGzip:
 		inflated, err := b.inflater.Gunzip(body, p.maxBatchBytes)
@@ -56,14 +57,14 @@ func (p *Pipeline) serveBatch(mode connMode) int {
 			return p.refuseBatch(mode, err, 0)
 		}
 		body = inflated
-		defer b.inflater.Release(keepInflated)
+		defer b.inflater.Release(keepBytes)
 	case httpparse.EncodingOther:
 		return p.refuseBatch(mode, event.ErrUnsupportedEncoding, 0)
 	}
 	format := batchFormat(req.ContentType, body)
 
 	b.walk.Reset(body, format, p.maxBatchEvents)
-	defer b.staged.Release(keepStaged) // a refused batch's staging too
+	defer b.staged.Release(keepStaged, keepBytes) // a refused batch's staging too
 	if err := b.walk.Stage(&p.dec, &b.staged); err != nil {
 		return p.refuseBatch(mode, err.(*event.Error), b.walk.Index())
 	}
